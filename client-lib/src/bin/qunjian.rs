@@ -1,0 +1,144 @@
+//! `qunjian`: the operator's tool on a township device. It works on a
+//! local replica file; `sync` talks to the county server, everything else
+//! works offline.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ROOT, ReadDoc, Value};
+use clap::{Parser, Subcommand};
+use qunjian_client::{ClientError, Replica};
+
+#[derive(Parser)]
+#[command(name = "qunjian", version, about = "群建 township tool: a local replica that syncs with the county server")]
+struct Cli {
+    /// The local replica file.
+    #[arg(long, global = true, env = "QUNJIAN_REPLICA", default_value = "./qunjian-replica.db")]
+    replica: PathBuf,
+    /// The township document's automerge: URL (printed by `qunjian-server township add`).
+    #[arg(long, global = true, env = "QUNJIAN_DOC")]
+    doc: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sync with the county server until both sides hold the same changes.
+    Sync {
+        /// The server's sync address.
+        #[arg(long, env = "QUNJIAN_SERVER", default_value = "ws://127.0.0.1:8080/sync")]
+        server: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Print the document as JSON (offline).
+    Show,
+    /// Set a value at a path such as units/u-001/name (offline); the value is JSON.
+    Set {
+        /// Keys separated by '/'; missing maps are created.
+        path: String,
+        /// A JSON scalar: "城关村", 42, true, null.
+        value: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Some(doc_url) = cli.doc else {
+        bail!("no document given: pass --doc automerge:... or set QUNJIAN_DOC");
+    };
+    let replica = Replica::open(&cli.replica)
+        .await
+        .with_context(|| format!("replica file {}", cli.replica.display()))?;
+    let result = command(&replica, &doc_url, cli.command).await;
+    replica.close().await;
+    result
+}
+
+async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Sync { server, timeout } => {
+            replica.connect(&server)?;
+            match replica.wait_synced(doc_url, Duration::from_secs(timeout)).await {
+                Ok(status) => {
+                    println!("{status}");
+                    Ok(())
+                }
+                Err(ClientError::SyncTimeout(status)) => {
+                    bail!("{timeout} 秒内未完成同步 (not synced within {timeout}s): {status}")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Show => {
+            let township = replica.township(doc_url).await.context(
+                "run `qunjian sync` once while the server is reachable to fetch the document",
+            )?;
+            println!("{}", serde_json::to_string_pretty(&township.to_json())?);
+            Ok(())
+        }
+        Command::Set { path, value } => {
+            let value: serde_json::Value = serde_json::from_str(&value).with_context(|| {
+                format!("'{value}' is not JSON; quote text like '\"城关村\"'")
+            })?;
+            if value.is_array() || value.is_object() {
+                bail!("'{value}' is a list or map: `set` writes one scalar (text, number, true/false, null)");
+            }
+            let keys: Vec<&str> = path.split('/').filter(|k| !k.is_empty()).collect();
+            let Some((last, parents)) = keys.split_last() else {
+                bail!("empty path: give keys such as units/u-001/name");
+            };
+            let township = replica.township(doc_url).await.context(
+                "run `qunjian sync` once while the server is reachable to fetch the document",
+            )?;
+            township.transact(&format!("设置 {path}"), |tx| {
+                let mut obj = ROOT;
+                for key in parents {
+                    obj = match tx.get(&obj, *key)? {
+                        Some((Value::Object(ObjType::Map), id)) => id,
+                        _ => tx.put_object(&obj, *key, ObjType::Map)?,
+                    };
+                }
+                match &value {
+                    serde_json::Value::String(s) => tx.put(&obj, *last, s.as_str()),
+                    serde_json::Value::Bool(b) => tx.put(&obj, *last, *b),
+                    serde_json::Value::Null => tx.put(&obj, *last, ()),
+                    serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                        (Some(i), _) => tx.put(&obj, *last, i),
+                        (None, Some(f)) => tx.put(&obj, *last, f),
+                        _ => tx.put(&obj, *last, n.to_string()),
+                    },
+                    // Checked above: lists and maps never get here.
+                    _ => Ok(()),
+                }
+            })?;
+            println!("已设置 {path} (offline; `qunjian sync` sends it)");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! What can go wrong for an app using the client, in words that say what to do.
+
+use crate::SyncStatus;
+
+/// Every error the client library returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The replica's SQLite file could not be opened.
+    #[error("cannot open the local replica: {0}")]
+    Storage(#[from] qunjian_shared::StorageError),
+    /// The server address is not a ws:// or wss:// URL.
+    #[error("server address '{0}' is not valid: give a WebSocket URL such as ws://127.0.0.1:8080/sync")]
+    BadServerUrl(String),
+    /// The document URL is not an automerge: URL.
+    #[error("document address '{0}' is not valid: give the automerge: URL that `qunjian-server township add` printed")]
+    BadDocumentUrl(String),
+    /// The document is neither in the local file nor obtainable from the server now.
+    #[error("document {url} is not in the local replica and {reason}")]
+    NotFound {
+        /// The document.
+        url: String,
+        /// Why the server could not supply it.
+        reason: &'static str,
+    },
+    /// `wait_synced` ran out of time.
+    #[error("not synced within the time allowed: {0}")]
+    SyncTimeout(SyncStatus),
+    /// An Automerge operation failed.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// The replica has been closed.
+    #[error("the replica is closed")]
+    Stopped,
+}
+
+impl From<samod::Stopped> for ClientError {
+    fn from(_: samod::Stopped) -> Self {
+        ClientError::Stopped
+    }
+}

@@ -1,0 +1,23 @@
+//! The Qunjian county server: holds every township's Automerge document in
+//! SQLite, syncs them with township devices over the automerge-repo protocol
+//! (through samod) at `GET /sync`, and answers the county's questions over HTTP.
+//!
+//! The flow, file by file: `cli` parses and dispatches; `serve` wires the
+//! samod repo, storage and HTTP together; `doc_sync` hands WebSockets to
+//! samod; `change_feed` sees which documents gained changes and `watch`
+//! records when; `townships` is the table of townships; `api` and `health` answer
+//! HTTP; `shutdown` stops it all without losing a queued write.
+
+pub mod admin;
+pub mod api;
+pub mod change_feed;
+pub mod cli;
+pub mod db;
+pub mod doc_sync;
+pub mod health;
+pub mod serve;
+pub mod shutdown;
+pub mod townships;
+pub mod watch;
+
+pub use serve::{RunningServer, ServeConfig, start};

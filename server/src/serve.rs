@@ -1,0 +1,141 @@
+//! `serve`: one samod repo on SQLite, an HTTP server around it, and an
+//! orderly stop. Tests start it through [`start`] exactly as the binary does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use qunjian_shared::SqliteStorage;
+use samod::{AcceptorHandle, Repo};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::db::{self, Db};
+use crate::shutdown::Shutdown;
+use crate::change_feed::ChangeFeed;
+use crate::{api, doc_sync, health, watch};
+
+/// What `serve` needs to know.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Where `qunjian.db` lives.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+}
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The samod repo holding every township document.
+    pub repo: Repo,
+    /// Its storage, for health.
+    pub storage: SqliteStorage,
+    /// Where WebSocket connections are handed to samod.
+    pub acceptor: AcceptorHandle,
+    /// The server's tables.
+    pub db: Db,
+}
+
+/// A server that is running; [`RunningServer::stop`] stops it in order.
+pub struct RunningServer {
+    /// The address actually bound.
+    pub addr: SocketAddr,
+    shutdown: Shutdown,
+    http: JoinHandle<()>,
+    watcher: JoinHandle<()>,
+    state: AppState,
+}
+
+/// How long queued writes get to become durable at shutdown.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Open the data directory, start syncing and serving HTTP.
+pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
+    use anyhow::Context;
+
+    let db = Db::open(&config.data_dir)?;
+    let storage = SqliteStorage::open(db::db_path(&config.data_dir))?;
+    let (feed, changed) = ChangeFeed::new(storage.clone());
+    let repo = Repo::build_tokio().with_storage(feed).load().await;
+    let sync_url = format!("ws://{}/sync", config.listen);
+    let acceptor = repo
+        .make_acceptor(sync_url.parse().context("listen address is not a valid URL host")?)
+        .map_err(|_| anyhow::anyhow!("the document store stopped while starting"))?;
+
+    let state = AppState {
+        repo: repo.clone(),
+        storage,
+        acceptor,
+        db: db.clone(),
+    };
+    let app = Router::new()
+        .route("/sync", get(doc_sync::sync))
+        .route("/healthz", get(health::healthz))
+        .route("/api/townships", get(api::list_townships))
+        .route("/api/townships/{code}", get(api::get_township))
+        .route("/api/townships/{code}/document", get(api::get_document))
+        .with_state(state.clone());
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let shutdown = Shutdown::new();
+
+    let watcher = tokio::spawn(watch::run(db, changed, shutdown.subscribe()));
+    let stop = shutdown.clone();
+    let http = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.fired().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("HTTP server failed: {e}");
+        }
+    });
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "county server listening");
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        http,
+        watcher,
+        state,
+    })
+}
+
+impl RunningServer {
+    /// The WebSocket URL devices dial.
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// Stop in the order that loses nothing: refuse new HTTP requests, close
+    /// the sync connections, stop samod (which waits for its storage tasks),
+    /// then wait until every queued write is durable.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        // Open WebSockets would keep graceful shutdown waiting forever.
+        self.state.acceptor.close();
+        if let Err(e) = self.http.await {
+            tracing::error!("HTTP task ended badly: {e}");
+        }
+        let _ = self.watcher.await;
+        self.state.repo.stop().await;
+        if tokio::time::timeout(FLUSH_TIMEOUT, self.state.storage.flush())
+            .await
+            .is_err()
+        {
+            let pending = self.state.storage.health().pending_writes;
+            tracing::error!(pending, "storage did not finish writing within {FLUSH_TIMEOUT:?}; these writes are lost");
+        }
+        tracing::info!("county server stopped");
+    }
+
+    /// Wait for SIGINT/SIGTERM, then stop.
+    pub async fn run_until_signal(self) {
+        crate::shutdown::signal().await;
+        self.stop().await;
+    }
+}

@@ -1,0 +1,14 @@
+//! What both sides of Qunjian share: the township document's shape, the JSON
+//! bodies the server sends and clients read, and the SQLite storage that
+//! samod persists documents through on the county server and on every device.
+//!
+//! Everything here is plain data and pure functions except `storage`, which
+//! is the one place that touches a file.
+
+pub mod api;
+pub mod doc_json;
+pub mod meta;
+pub mod storage;
+
+pub use meta::{MetaError, SCHEMA_VERSION, TownshipKind, TownshipMeta};
+pub use storage::{SqliteStorage, StorageError, StorageHealth, StorageOptions};

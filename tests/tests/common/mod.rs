@@ -1,0 +1,181 @@
+//! Real county servers for the end-to-end tests: the `county-server` binary
+//! (the server's own CLI) started as a process on a loopback port with a
+//! temporary data directory, killed or stopped as a test needs.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use qunjian_client::Replica;
+use qunjian_shared::api::{DocumentSnapshot, TownshipInfo};
+
+/// The server binary built from this package.
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_county-server");
+
+/// A free port on 127.0.0.1, for a server that must come up on a known
+/// address later (a replica dials it before it exists).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A county server process.
+pub struct ServerProcess {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// Start `serve` on `data_dir` at 127.0.0.1:`port` (0 = any) and wait
+    /// for it to say where it listens.
+    pub fn start(data_dir: &Path, port: u16) -> ServerProcess {
+        let mut child = Command::new(SERVER_BIN)
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start county-server");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the server's first line");
+        let addr = line
+            .trim()
+            .rsplit("http://")
+            .next()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("server did not print its address, printed {line:?}"));
+        ServerProcess { child, addr }
+    }
+
+    /// The WebSocket sync URL.
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// The HTTP base URL.
+    pub fn http(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill server");
+        self.child.wait().expect("reap server");
+    }
+
+    /// SIGTERM, and the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for server") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not exit within 30s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `GET /api/townships/{code}/document`.
+    pub async fn document(&self, code: &str) -> DocumentSnapshot {
+        get_json(&format!("{}/api/townships/{code}/document", self.http())).await
+    }
+
+    /// `GET /api/townships`.
+    pub async fn townships(&self) -> Vec<TownshipInfo> {
+        get_json(&format!("{}/api/townships", self.http())).await
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GET a URL and parse its JSON body, failing the test on a non-2xx status.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
+    let response = reqwest::get(url).await.expect("GET");
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert!(status.is_success(), "GET {url}: {status} {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: bad JSON {e}: {body}"))
+}
+
+/// Run `township add` and return the document URL it printed.
+pub fn add_township(data_dir: &Path, code: &str, name: &str) -> String {
+    let out = township_add(data_dir, code, name);
+    assert!(
+        out.status.success(),
+        "township add failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(url.starts_with("automerge:"), "unexpected output {url:?}");
+    url
+}
+
+/// Run `township add` and return its raw output.
+pub fn township_add(data_dir: &Path, code: &str, name: &str) -> std::process::Output {
+    Command::new(SERVER_BIN)
+        .args(["township", "add", "--code", code, "--name", name, "--kind", "zhen", "--data-dir"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run township add")
+}
+
+/// A temporary directory for one test, with a data dir and replica files.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("server-data")
+    }
+
+    pub fn replica_file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.db"))
+    }
+}
+
+/// Open a replica, connect it and fetch the township document; waits until synced.
+pub async fn connected_replica(path: &Path, sync_url: &str, doc_url: &str) -> Replica {
+    let replica = Replica::open(path).await.expect("open replica");
+    replica.connect(sync_url).expect("connect");
+    replica
+        .wait_synced(doc_url, Duration::from_secs(20))
+        .await
+        .expect("first sync");
+    replica
+}
+
+/// Logs to the test output when RUST_LOG is set.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}

@@ -1,0 +1,295 @@
+//! The sync core end to end: real county server processes on loopback
+//! ports, real replicas on their own SQLite files, real WebSockets.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ROOT, ReadDoc, Value};
+use common::*;
+use qunjian_client::{Backoff, Replica, TownshipDoc};
+
+const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Put `value` at units/<unit>/<field>, creating the unit's map if needed.
+fn set_unit_field(doc: &TownshipDoc, unit: &str, field: &str, value: &str) {
+    doc.transact(&format!("set {unit}.{field}"), |tx| {
+        let units = match tx.get(ROOT, "units")? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(ROOT, "units", ObjType::Map)?,
+        };
+        let unit_obj = match tx.get(&units, unit)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(&units, unit, ObjType::Map)?,
+        };
+        tx.put(&unit_obj, field, value)
+    })
+    .expect("transact");
+}
+
+/// The text at units/<unit>/<field>, if any.
+fn unit_field(doc: &TownshipDoc, unit: &str, field: &str) -> Option<String> {
+    let json = doc.to_json();
+    json["units"][unit][field].as_str().map(str::to_string)
+}
+
+/// Wait (bounded) until every replica and the server hold the same heads.
+async fn converge(server: &ServerProcess, code: &str, url: &str, replicas: &[&Replica]) -> Vec<String> {
+    let deadline = Instant::now() + SYNC_TIMEOUT;
+    loop {
+        for r in replicas {
+            r.wait_synced(url, SYNC_TIMEOUT).await.expect("replica syncs");
+        }
+        let mut heads = Vec::new();
+        for r in replicas {
+            heads.push(r.township(url).await.expect("doc").heads());
+        }
+        let server_heads = server.document(code).await.heads;
+        if heads.iter().all(|h| *h == server_heads) {
+            return server_heads;
+        }
+        assert!(Instant::now() < deadline, "no convergence: replicas {heads:?}, server {server_heads:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_on_two_replicas_merge_everywhere() {
+    init_tracing();
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825101", "城关镇");
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let b = connected_replica(&scratch.replica_file("b"), &server.sync_url(), &url).await;
+    // The unit both devices will edit exists before they part: a map created
+    // twice concurrently would be two maps, one hidden behind the other.
+    set_unit_field(&a.township(&url).await.expect("doc"), "shared", "name", "共同单位");
+    converge(&server, "330825101", &url, &[&a, &b]).await;
+    a.disconnect();
+    b.disconnect();
+
+    let doc_a = a.township(&url).await.expect("doc a");
+    let doc_b = b.township(&url).await.expect("doc b");
+    for i in 0..100 {
+        set_unit_field(&doc_a, &format!("a-{i:03}"), "name", &format!("村A{i}"));
+        set_unit_field(&doc_b, &format!("b-{i:03}"), "name", &format!("村B{i}"));
+        // Ten keys both devices write while apart: a real conflict.
+        set_unit_field(&doc_a, "shared", &format!("k{}", i % 10), &format!("A{i}"));
+        set_unit_field(&doc_b, "shared", &format!("k{}", i % 10), &format!("B{i}"));
+    }
+    assert!(!a.sync_status(&url).await.expect("status").connected);
+
+    a.connect(&server.sync_url()).expect("reconnect a");
+    b.connect(&server.sync_url()).expect("reconnect b");
+    let heads = converge(&server, "330825101", &url, &[&a, &b]).await;
+    assert!(!heads.is_empty());
+
+    let json_a = doc_a.to_json();
+    let json_b = doc_b.to_json();
+    let json_server = server.document("330825101").await.document;
+    assert_eq!(json_a, json_b);
+    assert_eq!(json_a, json_server);
+    let units = json_a["units"].as_object().expect("units map");
+    assert_eq!(units.len(), 201, "100 + 100 units and the shared one");
+    assert_eq!(unit_field(&doc_a, "a-042", "name").as_deref(), Some("村A42"));
+    assert_eq!(unit_field(&doc_b, "b-099", "name").as_deref(), Some("村B99"));
+    for k in 0..10 {
+        let v = unit_field(&doc_a, "shared", &format!("k{k}")).expect("shared key");
+        assert!(v == format!("A{}", 90 + k) || v == format!("B{}", 90 + k), "k{k} = {v}");
+    }
+    // Both values of a concurrent write survive as a conflict, not a loss.
+    let conflicting = doc_a.read(|d| {
+        let units = d.get(ROOT, "units").unwrap().unwrap().1;
+        let shared = d.get(&units, "shared").unwrap().unwrap().1;
+        d.get_all(&shared, "k3").unwrap().len()
+    });
+    assert_eq!(conflicting, 2);
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_keeps_every_change_a_replica_saw_synced() {
+    init_tracing();
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825102", "湖镇镇");
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let doc_a = a.township(&url).await.expect("doc");
+    for i in 0..50 {
+        set_unit_field(&doc_a, &format!("u-{i}"), "name", &format!("单位{i}"));
+    }
+    let synced = a.wait_synced(&url, SYNC_TIMEOUT).await.expect("synced");
+    let synced_json = doc_a.to_json();
+    server.kill();
+    a.close().await;
+
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let fresh = connected_replica(&scratch.replica_file("fresh"), &server.sync_url(), &url).await;
+    let doc_fresh = fresh.township(&url).await.expect("doc");
+    assert_eq!(doc_fresh.heads(), synced.local_heads);
+    assert_eq!(doc_fresh.to_json(), synced_json);
+    assert_eq!(server.document("330825102").await.heads, synced.local_heads);
+    fresh.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_replica_sends_its_offline_edits_when_the_server_returns() {
+    init_tracing();
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825103", "小南海镇");
+    let port = free_port();
+    let server = ServerProcess::start(&scratch.data_dir(), port);
+    let sync_url = server.sync_url();
+
+    let a = connected_replica(&scratch.replica_file("a"), &sync_url, &url).await;
+    server.kill();
+    let doc_a = a.township(&url).await.expect("doc");
+    set_unit_field(&doc_a, "u-offline", "name", "离线时录入");
+    let offline_heads = doc_a.heads();
+    a.close().await;
+
+    // Reopened from its file, still offline: the edit is there.
+    let a = Replica::open(scratch.replica_file("a")).await.expect("reopen");
+    let doc_a = a.township(&url).await.expect("doc from the local file");
+    assert_eq!(doc_a.heads(), offline_heads);
+    assert_eq!(unit_field(&doc_a, "u-offline", "name").as_deref(), Some("离线时录入"));
+    a.connect_with(&sync_url, fast_backoff()).expect("connect");
+    assert!(!a.sync_status(&url).await.expect("status").is_synced());
+
+    let server = ServerProcess::start(&scratch.data_dir(), port);
+    let status = a.wait_synced(&url, SYNC_TIMEOUT).await.expect("synced after return");
+    assert_eq!(status.local_heads, offline_heads);
+    let on_server = server.document("330825103").await;
+    assert_eq!(on_server.heads, offline_heads);
+    assert_eq!(on_server.document["units"]["u-offline"]["name"], "离线时录入");
+    a.close().await;
+}
+
+fn fast_backoff() -> Backoff {
+    Backoff {
+        initial: Duration::from_millis(100),
+        max: Duration::from_secs(1),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_started_before_the_server_syncs_once_it_comes_up() {
+    init_tracing();
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825104", "塔石镇");
+    let port = free_port();
+
+    // First sync so the replica has the document, then the server goes away.
+    let server = ServerProcess::start(&scratch.data_dir(), port);
+    let first = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    first.close().await;
+    server.kill();
+
+    let a = Replica::open(scratch.replica_file("a")).await.expect("open");
+    a.connect_with(&format!("ws://127.0.0.1:{port}/sync"), fast_backoff())
+        .expect("connect to a server that is down");
+    let doc_a = a.township(&url).await.expect("local doc while the server is down");
+    for i in 0..10 {
+        set_unit_field(&doc_a, &format!("u-{i}"), "name", &format!("停机时{i}"));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!a.is_connected());
+
+    // The server starts; the test makes no call to the replica but waiting.
+    let server = ServerProcess::start(&scratch.data_dir(), port);
+    let status = a.wait_synced(&url, SYNC_TIMEOUT).await.expect("synced by itself");
+    assert!(status.connected);
+    assert_eq!(server.document("330825104").await.heads, doc_a.heads());
+    a.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_a_township_code_twice_fails_and_creates_nothing() {
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825105", "沐尘畲族乡");
+    let again = township_add(&scratch.data_dir(), "330825105", "另一个名字");
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("330825105") && stderr.contains("已存在"), "stderr: {stderr}");
+    assert!(stderr.contains(&url), "the message names the existing document: {stderr}");
+    assert!(again.stdout.is_empty());
+
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let townships = server.townships().await;
+    assert_eq!(townships.len(), 1);
+    assert_eq!(townships[0].name, "沐尘畲族乡");
+    assert_eq!(townships[0].document_url, url);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_township_added_while_the_server_runs_is_served_and_tracked() {
+    init_tracing();
+    let scratch = Scratch::new();
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    assert!(server.townships().await.is_empty());
+
+    let url = add_township(&scratch.data_dir(), "330825106", "大街乡");
+    let listed = server.townships().await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].document_url, url);
+    assert_eq!(listed[0].last_change_at, None);
+
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let doc_a = a.township(&url).await.expect("doc");
+    assert_eq!(doc_a.to_json()["meta"]["township_name"], "大街乡");
+    set_unit_field(&doc_a, "u-1", "name", "新村");
+    a.wait_synced(&url, SYNC_TIMEOUT).await.expect("synced");
+
+    // The time of the last change shows up without a restart (bounded wait).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let listed = server.townships().await;
+        if listed[0].last_change_at.is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "last_change_at never set: {listed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_cleanly_and_health_reports_connections() {
+    init_tracing();
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825107", "横山镇");
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+
+    let health: serde_json::Value = get_json(&format!("{}/healthz", server.http())).await;
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["storage_ok"], true);
+    assert_eq!(health["connections"], 1);
+
+    let status = server.terminate();
+    assert!(status.success(), "exit status {status}");
+    a.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_townships_and_bad_urls_get_clear_errors() {
+    let scratch = Scratch::new();
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let response = reqwest::get(format!("{}/api/townships/nope/document", server.http()))
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(body["error"].as_str().unwrap_or("").contains("nope"));
+
+    let replica = Replica::open(scratch.replica_file("a")).await.expect("open");
+    let err = replica.connect("http://example").unwrap_err();
+    assert!(err.to_string().contains("ws://"), "{err}");
+    let err = replica.township("not-a-url").await.unwrap_err();
+    assert!(err.to_string().contains("automerge:"), "{err}");
+    replica.close().await;
+}
