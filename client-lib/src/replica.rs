@@ -10,7 +10,7 @@ use automerge::ReadDoc;
 use futures::StreamExt;
 use qunjian_shared::SqliteStorage;
 use qunjian_shared::doc_json::heads_hex;
-use samod::{AutomergeUrl, DialerHandle, DocHandle, DocumentId, Repo};
+use samod::{AutomergeUrl, DialerHandle, DocHandle, DocumentId, PeerRequestState, Repo, SearchState};
 use url::Url;
 
 use crate::{Backoff, ClientError, SyncStatus, TownshipDoc, WsDialer};
@@ -28,6 +28,10 @@ struct Inner {
     dialer: Option<DialerHandle>,
     handles: HashMap<DocumentId, DocHandle>,
 }
+
+/// How long fetching a document this replica has never seen waits for the
+/// server to connect and answer.
+const FETCH_WAIT: Duration = Duration::from_secs(10);
 
 /// How often `wait_synced` looks again even without an event, in case a
 /// state change slipped between reading the status and subscribing.
@@ -97,7 +101,8 @@ impl Replica {
         if let Some(handle) = self.lock().handles.get(&id) {
             return Ok(handle.clone());
         }
-        match self.repo.find(id.clone()).await? {
+        let found = self.fetch(id.clone()).await?;
+        match found {
             Some(handle) => {
                 self.lock().handles.insert(id, handle.clone());
                 Ok(handle)
@@ -110,6 +115,42 @@ impl Replica {
                     "the server cannot be reached now"
                 },
             }),
+        }
+    }
+
+    /// Load a document from the file, or else from the server.
+    ///
+    /// Unlike `Repo::find`, this does not give up while a dialer is still
+    /// trying: samod 0.16's first dial can fail spuriously (its IO loop may
+    /// run the dial before `Repo::dial` has registered the dialer), and a
+    /// server that comes up a moment later deserves a chance. "Not found"
+    /// is final only when there is no dialer, when the server itself said
+    /// it lacks the document, or after [`FETCH_WAIT`].
+    async fn fetch(&self, id: DocumentId) -> Result<Option<DocHandle>, ClientError> {
+        let (mut state, mut updates) = self.repo.search(id)?;
+        let deadline = tokio::time::Instant::now() + FETCH_WAIT;
+        loop {
+            match &state {
+                SearchState::Found(handle) => return Ok(Some(handle.clone())),
+                SearchState::Requesting(request) if request.is_currently_unavailable() => {
+                    let dialer = self.lock().dialer.clone();
+                    let Some(dialer) = dialer else {
+                        return Ok(None);
+                    };
+                    let server_said_no = dialer.connection_id().is_some_and(|c| {
+                        request.peers().get(&c) == Some(&PeerRequestState::Unavailable)
+                    });
+                    if server_said_no {
+                        return Ok(None);
+                    }
+                }
+                SearchState::Requesting(_) | SearchState::Loading => {}
+            }
+            match tokio::time::timeout_at(deadline, updates.next()).await {
+                Ok(Some(next)) => state = next,
+                Ok(None) => return Err(ClientError::Stopped),
+                Err(_) => return Ok(None),
+            }
         }
     }
 
