@@ -8,6 +8,7 @@
 pub mod api;
 pub mod doc_json;
 pub mod meta;
+pub mod schema;
 pub mod storage;
 
 pub use meta::{MetaError, SCHEMA_VERSION, TownshipKind, TownshipMeta};

@@ -76,6 +76,8 @@ pub(crate) fn open_writer(path: &Path, busy_timeout: Duration) -> Result<Connect
             mode,
         });
     }
+    conn.pragma_update(None, "cache_size", -16384)
+        .map_err(|e| setup_error(path, "cache_size", e))?;
     conn.execute_batch(CREATE_TABLE)
         .map_err(|e| setup_error(path, "create table samod_kv", e))?;
     Ok(conn)

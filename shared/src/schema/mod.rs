@@ -1,0 +1,159 @@
+//! The township document's shape, typed.
+//!
+//! ```text
+//! { meta, units: {id: Unit}, people: {id: Person}, nominations: {id: Nomination},
+//!   activities: {id: Activity}, honors: {id: Honor}, visits: {id: Visit} }
+//! ```
+//!
+//! Records live in maps keyed by ids made on the device (UUID v7), so two
+//! offline devices never collide and concurrent inserts merge without any
+//! ordering question. Records are archived, never deleted. Names, codes and
+//! enums are scalar strings; the shape is published in `docs/SCHEMA.md` and
+//! `shared/schema/township.schema.json` for apps in other languages.
+
+mod activity;
+mod date;
+mod honor;
+mod nomination;
+mod organizations;
+mod person;
+mod set;
+pub mod string_enum;
+mod unit;
+mod visit;
+
+use std::collections::BTreeMap;
+
+use automerge::{ObjType, ROOT, ReadDoc, Value};
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Serialize, de::DeserializeOwned};
+
+pub use activity::{Activity, ActivityKind};
+pub use date::{BadDate, Date};
+pub use honor::{Honor, HonorLevel, HonorTitle};
+pub use nomination::{
+    ApprovalStep, AssemblyStep, InspectionStep, Nomination, PartyDecision, PartyDecisionStep,
+    RecommendedStep, RecommendingOrg, ReviewDecision, Step, StepName, Steps, UpperReviewStep,
+};
+pub use organizations::{
+    Formed, League, OrgKind, PartyOrg, PartyOrgForm, PartyRating, Union, WomenOrg, WomenOrgForm,
+    WomensHome,
+};
+pub use person::{Gender, PartyStage, Person, Role};
+pub use set::Set;
+pub use unit::{Unit, UnitKind};
+pub use visit::Visit;
+
+use crate::meta::TownshipMeta;
+
+/// A kind of record kept in its own map at the document's root.
+pub trait Record: Hydrate + Reconcile + Clone + Serialize + DeserializeOwned {
+    /// The root key of its map (`units`, `people`, ...).
+    const MAP: &'static str;
+    /// Its name in Chinese, for messages.
+    const NAME_ZH: &'static str;
+    /// Whether it is archived.
+    fn archived(&self) -> bool;
+    /// Archive or restore it.
+    fn set_archived(&mut self, archived: bool);
+}
+
+/// An enum whose values are published in the schema.
+pub trait EnumValues {
+    /// `(stored string, Chinese meaning)` for every value.
+    fn values() -> Vec<(&'static str, &'static str)>;
+}
+
+/// A string that is not one of an enum's values.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("'{value}' is not a valid {kind}: use one of {allowed}")]
+pub struct UnknownValue {
+    /// The enum.
+    pub kind: &'static str,
+    /// What was given.
+    pub value: String,
+    /// The values allowed, comma-separated.
+    pub allowed: String,
+}
+
+/// A new record id: a UUID v7, so ids sort by creation time and never collide
+/// between devices.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The whole document, typed. Built for reading (reports, validation,
+/// tests); edits go record by record through the client's API.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TownshipDocument {
+    /// `meta`.
+    pub meta: TownshipMeta,
+    /// `units`.
+    pub units: BTreeMap<String, Unit>,
+    /// `people`.
+    pub people: BTreeMap<String, Person>,
+    /// `nominations`.
+    pub nominations: BTreeMap<String, Nomination>,
+    /// `activities`.
+    pub activities: BTreeMap<String, Activity>,
+    /// `honors`.
+    pub honors: BTreeMap<String, Honor>,
+    /// `visits`.
+    pub visits: BTreeMap<String, Visit>,
+}
+
+/// A record that could not be read as its type (written by a newer app, or
+/// by hand): reported, skipped, and left untouched in the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    /// The map (`units`, ...).
+    pub map: &'static str,
+    /// The record's id.
+    pub id: String,
+    /// Why.
+    pub error: String,
+}
+
+impl TownshipDocument {
+    /// Read the document. A record that does not fit its type does not
+    /// spoil the rest: it is left out and listed in the second value.
+    pub fn hydrate<D: ReadDoc + autosurgeon::ReadDoc>(doc: &D) -> Result<(Self, Vec<Unreadable>), crate::MetaError> {
+        let meta = TownshipMeta::read(doc)?;
+        let mut unreadable = Vec::new();
+        let out = TownshipDocument {
+            meta,
+            units: records(doc, &mut unreadable),
+            people: records(doc, &mut unreadable),
+            nominations: records(doc, &mut unreadable),
+            activities: records(doc, &mut unreadable),
+            honors: records(doc, &mut unreadable),
+            visits: records(doc, &mut unreadable),
+        };
+        Ok((out, unreadable))
+    }
+}
+
+/// Every record of one kind, by id.
+pub fn records<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
+    doc: &D,
+    unreadable: &mut Vec<Unreadable>,
+) -> BTreeMap<String, R> {
+    let mut out = BTreeMap::new();
+    let Ok(Some((Value::Object(ObjType::Map), map))) = ReadDoc::get(doc, ROOT, R::MAP) else {
+        return out;
+    };
+    let ids: Vec<String> = ReadDoc::keys(doc, &map).collect();
+    for id in ids {
+        match autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id.as_str()) {
+            Ok(record) => {
+                out.insert(id, record);
+            }
+            Err(e) => unreadable.push(Unreadable {
+                map: R::MAP,
+                id,
+                error: e.to_string(),
+            }),
+        }
+    }
+    out
+}
