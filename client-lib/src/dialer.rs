@@ -88,9 +88,9 @@ impl Dialer for WsDialer {
                     }
                 })
                 .boxed();
-            let sink = sink
-                .sink_map_err(|e| WsError(format!("send: {e}")))
-                .with(|bytes: Vec<u8>| async move { Ok::<_, WsError>(Message::Binary(bytes.into())) });
+            let sink = sink.sink_map_err(|e| WsError(format!("send: {e}"))).with(
+                |bytes: Vec<u8>| async move { Ok::<_, WsError>(Message::Binary(bytes.into())) },
+            );
             Ok(Transport::new(stream, Box::pin(sink)))
         })
     }

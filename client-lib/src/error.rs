@@ -9,10 +9,14 @@ pub enum ClientError {
     #[error("cannot open the local replica: {0}")]
     Storage(#[from] qunjian_shared::StorageError),
     /// The server address is not a ws:// or wss:// URL.
-    #[error("server address '{0}' is not valid: give a WebSocket URL such as ws://127.0.0.1:8080/sync")]
+    #[error(
+        "server address '{0}' is not valid: give a WebSocket URL such as ws://127.0.0.1:8080/sync"
+    )]
     BadServerUrl(String),
     /// The document URL is not an automerge: URL.
-    #[error("document address '{0}' is not valid: give the automerge: URL that `qunjian-server township add` printed")]
+    #[error(
+        "document address '{0}' is not valid: give the automerge: URL that `qunjian-server township add` printed"
+    )]
     BadDocumentUrl(String),
     /// The document is neither in the local file nor obtainable from the server now.
     #[error("document {url} is not in the local replica and {reason}")]
@@ -25,6 +29,15 @@ pub enum ClientError {
     /// `wait_synced` ran out of time.
     #[error("not synced within the time allowed: {0}")]
     SyncTimeout(SyncStatus),
+    /// An edit was refused (missing record, step out of order, ...).
+    #[error(transparent)]
+    Edit(#[from] qunjian_shared::edit::EditError),
+    /// The document has no valid `meta`.
+    #[error(transparent)]
+    Meta(#[from] qunjian_shared::MetaError),
+    /// The document could not be migrated to this program's schema.
+    #[error(transparent)]
+    Migrate(#[from] qunjian_shared::migrate::MigrateError),
     /// An Automerge operation failed.
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),

@@ -11,24 +11,34 @@
 //! # async fn demo() -> Result<(), qunjian_client::ClientError> {
 //! use std::time::Duration;
 //! use qunjian_client::Replica;
+//! use qunjian_client::schema::{OrgKind, Unit, UnitKind};
 //!
+//! // A local replica: works with no network at all.
 //! let replica = Replica::open("township.db").await?;
+//! // Sync in the background whenever the county server can be reached.
 //! replica.connect("ws://127.0.0.1:8080/sync")?;
+//! // The URL `qunjian-server township add` printed.
 //! let url = "automerge:2j9knpCseyhnK8izDmLpGP5WMdZQ";
 //! let township = replica.township(url).await?;
-//! township.transact("记录一条备注", |tx| {
-//!     use automerge::transaction::Transactable;
-//!     tx.put(automerge::ROOT, "note", "城关村已建妇女之家")?;
-//!     Ok(())
-//! })?;
+//!
+//! let mut village = Unit::new("城关村", UnitKind::Village);
+//! village.womens_home.formed = true;
+//! let id = township.add(&village)?;
+//! township.update::<Unit>(&id, |u| u.women_org.chair = Some("李桂英".into()))?;
+//! assert!(township.units_lacking(OrgKind::Union).iter().any(|(u, _)| *u == id));
+//!
 //! let status = replica.wait_synced(url, Duration::from_secs(30)).await?;
-//! assert!(status.is_synced());
+//! println!("{status}");
 //! replica.close().await;
 //! # Ok(()) }
 //! ```
 
+mod conflicts;
 mod dialer;
 mod error;
+mod nominations;
+mod queries;
+mod records;
 mod replica;
 mod sync_status;
 mod township;
@@ -37,7 +47,10 @@ pub use dialer::{Backoff, WsDialer};
 pub use error::ClientError;
 pub use replica::Replica;
 pub use sync_status::SyncStatus;
-pub use township::TownshipDoc;
+pub use township::Township;
+
+/// The document's typed records, re-exported from `qunjian-shared`.
+pub use qunjian_shared::schema;
 
 /// Re-exported so apps name the same versions this crate uses.
 pub use automerge;

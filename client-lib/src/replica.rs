@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use automerge::ReadDoc;
 use futures::StreamExt;
-use qunjian_shared::SqliteStorage;
 use qunjian_shared::doc_json::heads_hex;
-use samod::{AutomergeUrl, DialerHandle, DocHandle, DocumentId, PeerRequestState, Repo, SearchState};
+use qunjian_shared::{SCHEMA_VERSION, SqliteStorage, migrate};
+use samod::{
+    AutomergeUrl, DialerHandle, DocHandle, DocumentId, PeerRequestState, Repo, SearchState,
+};
 use url::Url;
 
-use crate::{Backoff, ClientError, SyncStatus, TownshipDoc, WsDialer};
+use crate::{Backoff, ClientError, SyncStatus, Township, WsDialer};
 
 /// A township device's local copy of its documents.
 #[derive(Clone)]
@@ -41,7 +43,10 @@ impl Replica {
     /// Open (or create) the replica in a SQLite file. Needs no network.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, ClientError> {
         let storage = SqliteStorage::open(path)?;
-        let repo = Repo::build_tokio().with_storage(storage.clone()).load().await;
+        let repo = Repo::build_tokio()
+            .with_storage(storage.clone())
+            .load()
+            .await;
         Ok(Replica {
             repo,
             storage,
@@ -84,13 +89,20 @@ impl Replica {
 
     /// Whether a connection to the server is up right now.
     pub fn is_connected(&self) -> bool {
-        self.lock().dialer.as_ref().is_some_and(|d| d.is_connected())
+        self.lock()
+            .dialer
+            .as_ref()
+            .is_some_and(|d| d.is_connected())
     }
 
     /// The township document at `url`: from the local file, or fetched from
-    /// the server when this replica has never seen it.
-    pub async fn township(&self, url: &str) -> Result<TownshipDoc, ClientError> {
-        Ok(TownshipDoc::new(self.handle(url).await?))
+    /// the server when this replica has never seen it. An older document is
+    /// migrated to this program's schema on the way (see
+    /// `qunjian_shared::migrate`).
+    pub async fn township(&self, url: &str) -> Result<Township, ClientError> {
+        let handle = self.handle(url).await?;
+        handle.with_document(|doc| migrate::migrate(doc, migrate::MIGRATIONS, SCHEMA_VERSION))?;
+        Ok(Township::new(handle))
     }
 
     async fn handle(&self, url: &str) -> Result<DocHandle, ClientError> {
@@ -171,7 +183,8 @@ impl Replica {
         handle.with_document(|doc| {
             let local = doc.get_heads();
             let peer = connection.and_then(|c| peers.get(&c));
-            let server_has_ours = peer.is_some_and(|p| p.shared_heads.as_deref() == Some(&local[..]));
+            let server_has_ours =
+                peer.is_some_and(|p| p.shared_heads.as_deref() == Some(&local[..]));
             let we_have_servers = peer
                 .and_then(|p| p.their_heads.as_ref())
                 .is_some_and(|theirs| theirs.iter().all(|h| doc.get_change_by_hash(h).is_some()));
@@ -187,7 +200,11 @@ impl Replica {
 
     /// Wait until the server holds every local change of `url` and we hold
     /// the server's, or `timeout` passes (then the error carries the status).
-    pub async fn wait_synced(&self, url: &str, timeout: Duration) -> Result<SyncStatus, ClientError> {
+    pub async fn wait_synced(
+        &self,
+        url: &str,
+        timeout: Duration,
+    ) -> Result<SyncStatus, ClientError> {
         let handle = self.handle(url).await?;
         let deadline = tokio::time::Instant::now() + timeout;
         let (_, mut peer_changes) = handle.peers();

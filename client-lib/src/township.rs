@@ -1,24 +1,32 @@
-//! The handle of one township document in the replica: raw Automerge
-//! reads and transactions for now; the typed API is built on top of it.
+//! The handle of one township document in the replica.
+//!
+//! Every typed call (in `records`, `nominations`, `queries`, `conflicts`)
+//! is one Automerge transaction with a commit message saying what it did,
+//! and writes only the record it touches: a record is reconciled into its
+//! own map, never the whole document, so an edit costs what the record
+//! costs and concurrent edits of other records never interfere.
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{Automerge, AutomergeError};
+use qunjian_shared::schema::{TownshipDocument, Unreadable};
 use samod::DocHandle;
+
+use crate::ClientError;
 
 /// A township document held by a [`Replica`](crate::Replica).
 ///
 /// Edits land in the local file and reach the server by themselves when a
-/// connection exists. Reads and writes take the document's lock briefly;
-/// from async code they are cheap enough to call directly for ordinary
-/// edits, and belong on `spawn_blocking` for bulk work.
+/// connection exists. Calls take the document's lock briefly; from async
+/// code they are cheap enough to call directly for ordinary edits, and
+/// belong on `spawn_blocking` for bulk work.
 #[derive(Clone, Debug)]
-pub struct TownshipDoc {
+pub struct Township {
     handle: DocHandle,
 }
 
-impl TownshipDoc {
+impl Township {
     pub(crate) fn new(handle: DocHandle) -> Self {
-        TownshipDoc { handle }
+        Township { handle }
     }
 
     /// The document's `automerge:` URL.
@@ -26,24 +34,48 @@ impl TownshipDoc {
         self.handle.url().to_string()
     }
 
-    /// Read the document.
+    /// Read the raw Automerge document.
     pub fn read<R>(&self, f: impl FnOnce(&Automerge) -> R) -> R {
         self.handle.with_document(|doc| f(doc))
     }
 
-    /// Make one change: `f` runs in a single Automerge transaction that is
-    /// committed with `message` (so the history says what each change did),
-    /// or rolled back if `f` fails.
+    /// Make one raw change: `f` runs in a single Automerge transaction that
+    /// is committed with `message`, or rolled back if `f` fails.
     pub fn transact<R>(
         &self,
         message: &str,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R, AutomergeError>,
     ) -> Result<R, AutomergeError> {
         self.handle.with_document(|doc| {
-            doc.transact_with(|_| CommitOptions::default().with_message(message.to_string()), f)
-                .map(|success| success.result)
-                .map_err(|failure| failure.error)
+            doc.transact_with(
+                |_| CommitOptions::default().with_message(message.to_string()),
+                f,
+            )
+            .map(|success| success.result)
+            .map_err(|failure| failure.error)
         })
+    }
+
+    /// One transaction whose body may refuse with a [`ClientError`]; a
+    /// refusal rolls back everything the body wrote.
+    pub(crate) fn transact_checked<R>(
+        &self,
+        message: &str,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<R, ClientError>,
+    ) -> Result<R, ClientError> {
+        self.handle.with_document(|doc| {
+            doc.transact_with(
+                |_| CommitOptions::default().with_message(message.to_string()),
+                f,
+            )
+            .map(|success| success.result)
+            .map_err(|failure| failure.error)
+        })
+    }
+
+    /// The whole document, typed, and the records that could not be read.
+    pub fn document(&self) -> Result<(TownshipDocument, Vec<Unreadable>), ClientError> {
+        Ok(self.read(TownshipDocument::hydrate)?)
     }
 
     /// The document as JSON.
@@ -56,7 +88,7 @@ impl TownshipDoc {
         self.read(|doc| qunjian_shared::doc_json::heads_hex(&doc.get_heads()))
     }
 
-    /// The samod handle, for what this API does not cover yet.
+    /// The samod handle, for what this API does not cover.
     pub fn handle(&self) -> &DocHandle {
         &self.handle
     }

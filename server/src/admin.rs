@@ -13,7 +13,9 @@ use crate::{db, townships};
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
     /// The code is already taken; no second document was created.
-    #[error("乡镇代码 {code} 已存在 (township code {code} already exists: {name}, {url}); nothing was created")]
+    #[error(
+        "乡镇代码 {code} 已存在 (township code {code} already exists: {name}, {url}); nothing was created"
+    )]
     Duplicate {
         /// The code.
         code: String,

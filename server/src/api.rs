@@ -30,7 +30,9 @@ impl From<crate::db::DbError> for Failure {
 }
 
 /// `GET /api/townships`.
-pub async fn list_townships(State(state): State<AppState>) -> Result<Json<Vec<TownshipInfo>>, Failure> {
+pub async fn list_townships(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<TownshipInfo>>, Failure> {
     let rows = state.db.call(townships::list).await?;
     Ok(Json(rows.iter().map(townships::Township::info).collect()))
 }
@@ -58,11 +60,19 @@ pub async fn get_document(
         .ok_or_else(|| {
             Failure(
                 StatusCode::NOT_FOUND,
-                format!("township {} is registered but its document is not in storage", township.code),
+                format!(
+                    "township {} is registered but its document is not in storage",
+                    township.code
+                ),
             )
         })?;
     let (heads, document) = handle
-        .with_document_async(|doc| (doc_json::heads_hex(&doc.get_heads()), doc_json::to_json(doc)))
+        .with_document_async(|doc| {
+            (
+                doc_json::heads_hex(&doc.get_heads()),
+                doc_json::to_json(doc),
+            )
+        })
         .await
         .map_err(|_| stopping())?;
     Ok(Json(DocumentSnapshot {
@@ -78,5 +88,10 @@ async fn find(state: &AppState, code: String) -> Result<townships::Township, Fai
         .db
         .call(move |conn| townships::get(conn, &wanted))
         .await?
-        .ok_or_else(|| Failure(StatusCode::NOT_FOUND, format!("没有乡镇代码 {code} (no township with code {code})")))
+        .ok_or_else(|| {
+            Failure(
+                StatusCode::NOT_FOUND,
+                format!("没有乡镇代码 {code} (no township with code {code})"),
+            )
+        })
 }

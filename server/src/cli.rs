@@ -11,7 +11,11 @@ use qunjian_shared::TownshipKind;
 use crate::{admin, db, serve, townships};
 
 #[derive(Parser)]
-#[command(name = "qunjian-server", version, about = "群建 county server: sync township documents, report the county's figures")]
+#[command(
+    name = "qunjian-server",
+    version,
+    about = "群建 county server: sync township documents, report the county's figures"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -70,7 +74,10 @@ enum TownshipCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("错误: cannot start the async runtime: {e}");
@@ -125,7 +132,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     let infos: Vec<_> = rows.iter().map(townships::Township::info).collect();
                     println!("{}", serde_json::to_string_pretty(&infos)?);
                 } else if rows.is_empty() {
-                    eprintln!("还没有乡镇。用 `qunjian-server township add --code <代码> --name <名称>` 添加。");
+                    eprintln!(
+                        "还没有乡镇。用 `qunjian-server township add --code <代码> --name <名称>` 添加。"
+                    );
                 } else {
                     println!("代码\t名称\t类型\t文档\t最后同步");
                     for t in rows {

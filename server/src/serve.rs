@@ -12,9 +12,9 @@ use samod::{AcceptorHandle, Repo};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::change_feed::ChangeFeed;
 use crate::db::{self, Db};
 use crate::shutdown::Shutdown;
-use crate::change_feed::ChangeFeed;
 use crate::{api, doc_sync, health, watch};
 
 /// What `serve` needs to know.
@@ -62,7 +62,11 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     let repo = Repo::build_tokio().with_storage(feed).load().await;
     let sync_url = format!("ws://{}/sync", config.listen);
     let acceptor = repo
-        .make_acceptor(sync_url.parse().context("listen address is not a valid URL host")?)
+        .make_acceptor(
+            sync_url
+                .parse()
+                .context("listen address is not a valid URL host")?,
+        )
         .map_err(|_| anyhow::anyhow!("the document store stopped while starting"))?;
 
     let state = AppState {
@@ -128,7 +132,10 @@ impl RunningServer {
             .is_err()
         {
             let pending = self.state.storage.health().pending_writes;
-            tracing::error!(pending, "storage did not finish writing within {FLUSH_TIMEOUT:?}; these writes are lost");
+            tracing::error!(
+                pending,
+                "storage did not finish writing within {FLUSH_TIMEOUT:?}; these writes are lost"
+            );
         }
         tracing::info!("county server stopped");
     }

@@ -15,7 +15,11 @@ use crate::{db::Db, townships};
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// Run until `stop` turns true or the feed closes.
-pub async fn run(db: Db, mut feed: mpsc::UnboundedReceiver<DocumentId>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    db: Db,
+    mut feed: mpsc::UnboundedReceiver<DocumentId>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let first = tokio::select! {
             doc = feed.recv() => match doc { Some(doc) => doc, None => return },

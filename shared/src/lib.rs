@@ -6,8 +6,11 @@
 //! is the one place that touches a file.
 
 pub mod api;
+pub mod conflicts;
 pub mod doc_json;
+pub mod edit;
 pub mod meta;
+pub mod migrate;
 pub mod schema;
 pub mod storage;
 

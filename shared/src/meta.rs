@@ -8,7 +8,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use automerge::{Automerge, AutomergeError, ReadDoc, ROOT, ScalarValue, Value, transaction::Transactable};
+use automerge::{
+    Automerge, AutomergeError, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable,
+};
 use serde::{Deserialize, Serialize};
 
 /// The document shape this code writes. Older documents are migrated on open
@@ -168,7 +170,9 @@ impl TownshipMeta {
             match doc.get(&meta, key)? {
                 Some((Value::Scalar(s), _)) => match s.as_ref() {
                     ScalarValue::Str(v) => Ok(v.to_string()),
-                    other => Err(MetaError::Missing(format!("meta.{key} is {other}, not text"))),
+                    other => Err(MetaError::Missing(format!(
+                        "meta.{key} is {other}, not text"
+                    ))),
                 },
                 _ => Err(MetaError::Missing(format!("meta.{key} is missing"))),
             }
@@ -211,7 +215,10 @@ mod tests {
         let doc = meta.new_document().unwrap();
         assert_eq!(TownshipMeta::read(&doc).unwrap(), meta);
         for records in RECORD_MAPS {
-            assert!(doc.get(ROOT, *records).unwrap().is_some(), "{records} missing");
+            assert!(
+                doc.get(ROOT, *records).unwrap().is_some(),
+                "{records} missing"
+            );
         }
     }
 
@@ -229,6 +236,9 @@ mod tests {
     #[test]
     fn a_document_without_meta_is_reported() {
         let doc = Automerge::new();
-        assert!(matches!(TownshipMeta::read(&doc), Err(MetaError::Missing(_))));
+        assert!(matches!(
+            TownshipMeta::read(&doc),
+            Err(MetaError::Missing(_))
+        ));
     }
 }

@@ -17,7 +17,9 @@ const BREAK: &str = "CREATE TRIGGER disk_on_fire BEFORE INSERT ON samod_kv
 const MEND: &str = "DROP TRIGGER disk_on_fire;";
 
 async fn healthz(base: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("{base}/healthz")).await.expect("GET /healthz");
+    let response = reqwest::get(format!("{base}/healthz"))
+        .await
+        .expect("GET /healthz");
     let status = response.status().as_u16();
     (status, response.json().await.expect("health JSON"))
 }
@@ -38,7 +40,8 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
 
     let replica = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
     let side = rusqlite::Connection::open(scratch.data_dir().join("qunjian.db")).expect("open db");
-    side.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
+    side.busy_timeout(Duration::from_secs(10))
+        .expect("busy timeout");
     side.execute_batch(BREAK).expect("break the disk");
 
     let doc = replica.township(&url).await.expect("doc");
@@ -51,12 +54,21 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
         if status == 503 {
             break body;
         }
-        assert!(Instant::now() < deadline, "healthz never turned 503: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "healthz never turned 503: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(body["storage_ok"], false);
     assert_eq!(body["status"], "degraded");
-    assert!(body["storage_error"].as_str().unwrap_or("").contains("disk on fire"), "{body}");
+    assert!(
+        body["storage_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("disk on fire"),
+        "{body}"
+    );
     assert!(body["pending_writes"].as_u64().unwrap_or(0) >= 1, "{body}");
 
     side.execute_batch(MEND).expect("mend the disk");
@@ -74,5 +86,8 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
 
     // A restarted server has the change: it was retried, not dropped.
     let server = ServerProcess::start(&scratch.data_dir(), 0);
-    assert_eq!(server.document("330825201").await.document["note"], "写入失败时也不丢");
+    assert_eq!(
+        server.document("330825201").await.document["note"],
+        "写入失败时也不丢"
+    );
 }

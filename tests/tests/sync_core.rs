@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, Value};
 use common::*;
-use qunjian_client::{Backoff, Replica, TownshipDoc};
+use qunjian_client::{Backoff, Replica, Township};
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Put `value` at units/<unit>/<field>, creating the unit's map if needed.
-fn set_unit_field(doc: &TownshipDoc, unit: &str, field: &str, value: &str) {
+fn set_unit_field(doc: &Township, unit: &str, field: &str, value: &str) {
     doc.transact(&format!("set {unit}.{field}"), |tx| {
         let units = match tx.get(ROOT, "units")? {
             Some((Value::Object(ObjType::Map), id)) => id,
@@ -29,17 +29,24 @@ fn set_unit_field(doc: &TownshipDoc, unit: &str, field: &str, value: &str) {
 }
 
 /// The text at units/<unit>/<field>, if any.
-fn unit_field(doc: &TownshipDoc, unit: &str, field: &str) -> Option<String> {
+fn unit_field(doc: &Township, unit: &str, field: &str) -> Option<String> {
     let json = doc.to_json();
     json["units"][unit][field].as_str().map(str::to_string)
 }
 
 /// Wait (bounded) until every replica and the server hold the same heads.
-async fn converge(server: &ServerProcess, code: &str, url: &str, replicas: &[&Replica]) -> Vec<String> {
+async fn converge(
+    server: &ServerProcess,
+    code: &str,
+    url: &str,
+    replicas: &[&Replica],
+) -> Vec<String> {
     let deadline = Instant::now() + SYNC_TIMEOUT;
     loop {
         for r in replicas {
-            r.wait_synced(url, SYNC_TIMEOUT).await.expect("replica syncs");
+            r.wait_synced(url, SYNC_TIMEOUT)
+                .await
+                .expect("replica syncs");
         }
         let mut heads = Vec::new();
         for r in replicas {
@@ -49,7 +56,10 @@ async fn converge(server: &ServerProcess, code: &str, url: &str, replicas: &[&Re
         if heads.iter().all(|h| *h == server_heads) {
             return server_heads;
         }
-        assert!(Instant::now() < deadline, "no convergence: replicas {heads:?}, server {server_heads:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no convergence: replicas {heads:?}, server {server_heads:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -65,7 +75,12 @@ async fn offline_edits_on_two_replicas_merge_everywhere() {
     let b = connected_replica(&scratch.replica_file("b"), &server.sync_url(), &url).await;
     // The unit both devices will edit exists before they part: a map created
     // twice concurrently would be two maps, one hidden behind the other.
-    set_unit_field(&a.township(&url).await.expect("doc"), "shared", "name", "共同单位");
+    set_unit_field(
+        &a.township(&url).await.expect("doc"),
+        "shared",
+        "name",
+        "共同单位",
+    );
     converge(&server, "330825101", &url, &[&a, &b]).await;
     a.disconnect();
     b.disconnect();
@@ -93,11 +108,20 @@ async fn offline_edits_on_two_replicas_merge_everywhere() {
     assert_eq!(json_a, json_server);
     let units = json_a["units"].as_object().expect("units map");
     assert_eq!(units.len(), 201, "100 + 100 units and the shared one");
-    assert_eq!(unit_field(&doc_a, "a-042", "name").as_deref(), Some("村A42"));
-    assert_eq!(unit_field(&doc_b, "b-099", "name").as_deref(), Some("村B99"));
+    assert_eq!(
+        unit_field(&doc_a, "a-042", "name").as_deref(),
+        Some("村A42")
+    );
+    assert_eq!(
+        unit_field(&doc_b, "b-099", "name").as_deref(),
+        Some("村B99")
+    );
     for k in 0..10 {
         let v = unit_field(&doc_a, "shared", &format!("k{k}")).expect("shared key");
-        assert!(v == format!("A{}", 90 + k) || v == format!("B{}", 90 + k), "k{k} = {v}");
+        assert!(
+            v == format!("A{}", 90 + k) || v == format!("B{}", 90 + k),
+            "k{k} = {v}"
+        );
     }
     // Both values of a concurrent write survive as a conflict, not a loss.
     let conflicting = doc_a.read(|d| {
@@ -153,19 +177,30 @@ async fn a_reopened_replica_sends_its_offline_edits_when_the_server_returns() {
     a.close().await;
 
     // Reopened from its file, still offline: the edit is there.
-    let a = Replica::open(scratch.replica_file("a")).await.expect("reopen");
+    let a = Replica::open(scratch.replica_file("a"))
+        .await
+        .expect("reopen");
     let doc_a = a.township(&url).await.expect("doc from the local file");
     assert_eq!(doc_a.heads(), offline_heads);
-    assert_eq!(unit_field(&doc_a, "u-offline", "name").as_deref(), Some("离线时录入"));
+    assert_eq!(
+        unit_field(&doc_a, "u-offline", "name").as_deref(),
+        Some("离线时录入")
+    );
     a.connect_with(&sync_url, fast_backoff()).expect("connect");
     assert!(!a.sync_status(&url).await.expect("status").is_synced());
 
     let server = ServerProcess::start(&scratch.data_dir(), port);
-    let status = a.wait_synced(&url, SYNC_TIMEOUT).await.expect("synced after return");
+    let status = a
+        .wait_synced(&url, SYNC_TIMEOUT)
+        .await
+        .expect("synced after return");
     assert_eq!(status.local_heads, offline_heads);
     let on_server = server.document("330825103").await;
     assert_eq!(on_server.heads, offline_heads);
-    assert_eq!(on_server.document["units"]["u-offline"]["name"], "离线时录入");
+    assert_eq!(
+        on_server.document["units"]["u-offline"]["name"],
+        "离线时录入"
+    );
     a.close().await;
 }
 
@@ -189,10 +224,15 @@ async fn a_replica_started_before_the_server_syncs_once_it_comes_up() {
     first.close().await;
     server.kill();
 
-    let a = Replica::open(scratch.replica_file("a")).await.expect("open");
+    let a = Replica::open(scratch.replica_file("a"))
+        .await
+        .expect("open");
     a.connect_with(&format!("ws://127.0.0.1:{port}/sync"), fast_backoff())
         .expect("connect to a server that is down");
-    let doc_a = a.township(&url).await.expect("local doc while the server is down");
+    let doc_a = a
+        .township(&url)
+        .await
+        .expect("local doc while the server is down");
     for i in 0..10 {
         set_unit_field(&doc_a, &format!("u-{i}"), "name", &format!("停机时{i}"));
     }
@@ -201,7 +241,10 @@ async fn a_replica_started_before_the_server_syncs_once_it_comes_up() {
 
     // The server starts; the test makes no call to the replica but waiting.
     let server = ServerProcess::start(&scratch.data_dir(), port);
-    let status = a.wait_synced(&url, SYNC_TIMEOUT).await.expect("synced by itself");
+    let status = a
+        .wait_synced(&url, SYNC_TIMEOUT)
+        .await
+        .expect("synced by itself");
     assert!(status.connected);
     assert_eq!(server.document("330825104").await.heads, doc_a.heads());
     a.close().await;
@@ -214,8 +257,14 @@ async fn adding_a_township_code_twice_fails_and_creates_nothing() {
     let again = township_add(&scratch.data_dir(), "330825105", "另一个名字");
     assert!(!again.status.success());
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("330825105") && stderr.contains("已存在"), "stderr: {stderr}");
-    assert!(stderr.contains(&url), "the message names the existing document: {stderr}");
+    assert!(
+        stderr.contains("330825105") && stderr.contains("已存在"),
+        "stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains(&url),
+        "the message names the existing document: {stderr}"
+    );
     assert!(again.stdout.is_empty());
 
     let server = ServerProcess::start(&scratch.data_dir(), 0);
@@ -251,7 +300,10 @@ async fn a_township_added_while_the_server_runs_is_served_and_tracked() {
         if listed[0].last_change_at.is_some() {
             break;
         }
-        assert!(Instant::now() < deadline, "last_change_at never set: {listed:?}");
+        assert!(
+            Instant::now() < deadline,
+            "last_change_at never set: {listed:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     a.close().await;
@@ -286,7 +338,9 @@ async fn unknown_townships_and_bad_urls_get_clear_errors() {
     let body: serde_json::Value = response.json().await.expect("json");
     assert!(body["error"].as_str().unwrap_or("").contains("nope"));
 
-    let replica = Replica::open(scratch.replica_file("a")).await.expect("open");
+    let replica = Replica::open(scratch.replica_file("a"))
+        .await
+        .expect("open");
     let err = replica.connect("http://example").unwrap_err();
     assert!(err.to_string().contains("ws://"), "{err}");
     let err = replica.township("not-a-url").await.unwrap_err();

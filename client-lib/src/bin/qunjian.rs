@@ -13,10 +13,19 @@ use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica};
 
 #[derive(Parser)]
-#[command(name = "qunjian", version, about = "群建 township tool: a local replica that syncs with the county server")]
+#[command(
+    name = "qunjian",
+    version,
+    about = "群建 township tool: a local replica that syncs with the county server"
+)]
 struct Cli {
     /// The local replica file.
-    #[arg(long, global = true, env = "QUNJIAN_REPLICA", default_value = "./qunjian-replica.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "QUNJIAN_REPLICA",
+        default_value = "./qunjian-replica.db"
+    )]
     replica: PathBuf,
     /// The township document's automerge: URL (printed by `qunjian-server township add`).
     #[arg(long, global = true, env = "QUNJIAN_DOC")]
@@ -30,7 +39,11 @@ enum Command {
     /// Sync with the county server until both sides hold the same changes.
     Sync {
         /// The server's sync address.
-        #[arg(long, env = "QUNJIAN_SERVER", default_value = "ws://127.0.0.1:8080/sync")]
+        #[arg(
+            long,
+            env = "QUNJIAN_SERVER",
+            default_value = "ws://127.0.0.1:8080/sync"
+        )]
         server: String,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 30)]
@@ -51,8 +64,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("错误: cannot start the async runtime: {e}");
@@ -84,7 +103,10 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
     match command {
         Command::Sync { server, timeout } => {
             replica.connect(&server)?;
-            match replica.wait_synced(doc_url, Duration::from_secs(timeout)).await {
+            match replica
+                .wait_synced(doc_url, Duration::from_secs(timeout))
+                .await
+            {
                 Ok(status) => {
                     println!("{status}");
                     Ok(())
@@ -103,11 +125,12 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
             Ok(())
         }
         Command::Set { path, value } => {
-            let value: serde_json::Value = serde_json::from_str(&value).with_context(|| {
-                format!("'{value}' is not JSON; quote text like '\"城关村\"'")
-            })?;
+            let value: serde_json::Value = serde_json::from_str(&value)
+                .with_context(|| format!("'{value}' is not JSON; quote text like '\"城关村\"'"))?;
             if value.is_array() || value.is_object() {
-                bail!("'{value}' is a list or map: `set` writes one scalar (text, number, true/false, null)");
+                bail!(
+                    "'{value}' is a list or map: `set` writes one scalar (text, number, true/false, null)"
+                );
             }
             let keys: Vec<&str> = path.split('/').filter(|k| !k.is_empty()).collect();
             let Some((last, parents)) = keys.split_last() else {

@@ -117,7 +117,9 @@ pub struct Unreadable {
 impl TownshipDocument {
     /// Read the document. A record that does not fit its type does not
     /// spoil the rest: it is left out and listed in the second value.
-    pub fn hydrate<D: ReadDoc + autosurgeon::ReadDoc>(doc: &D) -> Result<(Self, Vec<Unreadable>), crate::MetaError> {
+    pub fn hydrate<D: ReadDoc + autosurgeon::ReadDoc>(
+        doc: &D,
+    ) -> Result<(Self, Vec<Unreadable>), crate::MetaError> {
         let meta = TownshipMeta::read(doc)?;
         let mut unreadable = Vec::new();
         let out = TownshipDocument {

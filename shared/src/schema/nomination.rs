@@ -63,7 +63,10 @@ impl StepName {
 
     /// Whether a `direct` nomination skips this step.
     pub fn skipped_when_direct(self) -> bool {
-        matches!(self, StepName::Assembly | StepName::Inspection | StepName::Approval)
+        matches!(
+            self,
+            StepName::Assembly | StepName::Inspection | StepName::Approval
+        )
     }
 }
 
@@ -293,10 +296,22 @@ mod tests {
     #[test]
     fn each_step_needs_the_one_before_unless_direct_skips_it() {
         assert_eq!(StepName::Assembly.predecessor(false), None);
-        assert_eq!(StepName::Inspection.predecessor(false), Some(StepName::Assembly));
-        assert_eq!(StepName::UpperReview.predecessor(false), Some(StepName::Approval));
+        assert_eq!(
+            StepName::Inspection.predecessor(false),
+            Some(StepName::Assembly)
+        );
+        assert_eq!(
+            StepName::UpperReview.predecessor(false),
+            Some(StepName::Approval)
+        );
         assert_eq!(StepName::UpperReview.predecessor(true), None);
-        assert_eq!(StepName::Recommended.predecessor(true), Some(StepName::UpperReview));
-        assert_eq!(StepName::PartyDecision.predecessor(true), Some(StepName::Recommended));
+        assert_eq!(
+            StepName::Recommended.predecessor(true),
+            Some(StepName::UpperReview)
+        );
+        assert_eq!(
+            StepName::PartyDecision.predecessor(true),
+            Some(StepName::Recommended)
+        );
     }
 }

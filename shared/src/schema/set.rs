@@ -81,9 +81,10 @@ where
             if !present {
                 continue;
             }
-            let value = item.key.parse::<T>().map_err(|_| {
-                HydrateError::unexpected("a known value", item.key.to_string())
-            })?;
+            let value = item
+                .key
+                .parse::<T>()
+                .map_err(|_| HydrateError::unexpected("a known value", item.key.to_string()))?;
             out.insert(value);
         }
         Ok(Set(out))

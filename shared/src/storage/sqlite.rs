@@ -67,6 +67,8 @@ pub(crate) fn open_writer(path: &Path, busy_timeout: Duration) -> Result<Connect
     // WAL lets the reader threads and the admin CLI read while we write, and
     // makes a commit one sequential append plus one fsync. The mode is
     // stored in the file, so this also converts an older database.
+    conn.pragma_update(None, "page_size", 8192)
+        .map_err(|e| setup_error(path, "page_size", e))?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .map_err(|e| setup_error(path, "journal_mode=WAL", e))?;
@@ -76,8 +78,6 @@ pub(crate) fn open_writer(path: &Path, busy_timeout: Duration) -> Result<Connect
             mode,
         });
     }
-    conn.pragma_update(None, "cache_size", -16384)
-        .map_err(|e| setup_error(path, "cache_size", e))?;
     conn.execute_batch(CREATE_TABLE)
         .map_err(|e| setup_error(path, "create table samod_kv", e))?;
     Ok(conn)

@@ -38,7 +38,10 @@ impl ServerProcess {
             .args(["serve", "--data-dir"])
             .arg(data_dir)
             .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -85,7 +88,10 @@ impl ServerProcess {
             if let Some(status) = self.child.try_wait().expect("wait for server") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "server did not exit within 30s of SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit within 30s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -133,7 +139,17 @@ pub fn add_township(data_dir: &Path, code: &str, name: &str) -> String {
 /// Run `township add` and return its raw output.
 pub fn township_add(data_dir: &Path, code: &str, name: &str) -> std::process::Output {
     Command::new(SERVER_BIN)
-        .args(["township", "add", "--code", code, "--name", name, "--kind", "zhen", "--data-dir"])
+        .args([
+            "township",
+            "add",
+            "--code",
+            code,
+            "--name",
+            name,
+            "--kind",
+            "zhen",
+            "--data-dir",
+        ])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
         .output()

@@ -1,0 +1,204 @@
+//! Fields where concurrent writes left more than one value.
+//!
+//! Automerge never drops a concurrent write: it keeps every value and shows
+//! one (the same one on every replica). A ledger must not pretend the other
+//! never happened, so these are listed for a person to settle. Conflicts
+//! whose values are all equal (two devices typing the same thing, or the
+//! same migration run twice) are no disagreement and are not listed.
+
+use automerge::{ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use serde::Serialize;
+
+use crate::meta::RECORD_MAPS;
+
+/// One value of a conflicted field and who wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConflictValue {
+    /// The value; a map or list shows as `{"object": "map"}`.
+    pub value: serde_json::Value,
+    /// The Automerge actor (device) that wrote it, hex.
+    pub author: String,
+}
+
+/// A field with several values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    /// The record map (`units`, `people`, ... or `meta`).
+    pub map: String,
+    /// The record id (empty for `meta`).
+    pub id: String,
+    /// The field's path inside the record, dotted (`union.chair`); empty when
+    /// the record itself was created twice under one id.
+    pub field: String,
+    /// The values, the one Automerge shows first.
+    pub values: Vec<ConflictValue>,
+}
+
+/// Every conflicted field in the document.
+pub fn conflicts(doc: &impl ReadDoc) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    if let Ok(Some((Value::Object(ObjType::Map), meta))) = doc.get(ROOT, "meta") {
+        walk(doc, &meta, "meta", "", "", &mut out);
+    }
+    for map in RECORD_MAPS {
+        let Ok(Some((Value::Object(ObjType::Map), records))) = doc.get(ROOT, *map) else {
+            continue;
+        };
+        for id in doc.keys(&records).collect::<Vec<_>>() {
+            check(doc, &records, &id, map, &id, "", &mut out);
+            if let Ok(Some((Value::Object(ObjType::Map), record))) = doc.get(&records, id.as_str())
+            {
+                walk(doc, &record, map, &id, "", &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn walk(
+    doc: &impl ReadDoc,
+    obj: &ObjId,
+    map: &str,
+    id: &str,
+    prefix: &str,
+    out: &mut Vec<Conflict>,
+) {
+    for key in doc.keys(obj).collect::<Vec<_>>() {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        check(doc, obj, &key, map, id, &path, out);
+        if let Ok(Some((Value::Object(ObjType::Map), child))) = doc.get(obj, key.as_str()) {
+            walk(doc, &child, map, id, &path, out);
+        }
+    }
+}
+
+fn check(
+    doc: &impl ReadDoc,
+    obj: &ObjId,
+    key: &str,
+    map: &str,
+    id: &str,
+    field: &str,
+    out: &mut Vec<Conflict>,
+) {
+    let Ok(all) = doc.get_all(obj, key) else {
+        return;
+    };
+    if all.len() < 2 {
+        return;
+    }
+    let values: Vec<ConflictValue> = all
+        .iter()
+        .map(|(value, exid)| ConflictValue {
+            value: value_json(doc, value, exid),
+            author: author(exid),
+        })
+        .collect();
+    let first = &values[0].value;
+    let differ = values.iter().any(|v| &v.value != first) || first.get("object").is_some();
+    if differ {
+        out.push(Conflict {
+            map: map.to_string(),
+            id: id.to_string(),
+            field: field.to_string(),
+            values,
+        });
+    }
+}
+
+fn author(exid: &ObjId) -> String {
+    match exid {
+        ObjId::Id(_, actor, _) => actor.to_hex_string(),
+        ObjId::Root => String::new(),
+    }
+}
+
+fn value_json(doc: &impl ReadDoc, value: &Value<'_>, exid: &ObjId) -> serde_json::Value {
+    match value {
+        Value::Scalar(s) => scalar_json(s),
+        Value::Object(ObjType::Text) => doc
+            .text(exid)
+            .map(serde_json::Value::String)
+            .unwrap_or(serde_json::Value::Null),
+        Value::Object(kind) => serde_json::json!({ "object": kind.to_string() }),
+    }
+}
+
+/// A scalar as JSON.
+pub fn scalar_json(s: &ScalarValue) -> serde_json::Value {
+    use serde_json::Value as J;
+    match s {
+        ScalarValue::Str(v) => J::String(v.to_string()),
+        ScalarValue::Int(v) => J::from(*v),
+        ScalarValue::Uint(v) => J::from(*v),
+        ScalarValue::F64(v) => J::from(*v),
+        ScalarValue::Boolean(v) => J::Bool(*v),
+        ScalarValue::Null => J::Null,
+        ScalarValue::Counter(c) => J::from(i64::from(c)),
+        ScalarValue::Timestamp(t) => J::from(*t),
+        other => J::String(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::{TownshipKind, TownshipMeta};
+    use automerge::transaction::Transactable;
+
+    fn fork_and_write(value_a: &str, value_b: &str) -> automerge::Automerge {
+        let meta = TownshipMeta::new("1", "镇", TownshipKind::Zhen, "").unwrap();
+        let mut a = meta.new_document().unwrap();
+        a.transact::<_, _, automerge::AutomergeError>(|tx| {
+            let units = tx.get(ROOT, "units")?.unwrap().1;
+            let u = tx.put_object(&units, "u1", ObjType::Map)?;
+            tx.put(&u, "name", "村")?;
+            Ok(())
+        })
+        .unwrap();
+        let mut b = a.fork();
+        for (doc, value) in [(&mut a, value_a), (&mut b, value_b)] {
+            doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+                let units = tx.get(ROOT, "units")?.unwrap().1;
+                let u = tx.get(&units, "u1")?.unwrap().1;
+                tx.put(&u, "name", value)?;
+                Ok(())
+            })
+            .unwrap();
+        }
+        a.merge(&mut b).unwrap();
+        a
+    }
+
+    #[test]
+    fn different_concurrent_values_are_listed_with_their_authors() {
+        let doc = fork_and_write("城关村", "城关社区");
+        let found = conflicts(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (
+                found[0].map.as_str(),
+                found[0].id.as_str(),
+                found[0].field.as_str()
+            ),
+            ("units", "u1", "name")
+        );
+        let mut values: Vec<_> = found[0].values.iter().map(|v| v.value.clone()).collect();
+        values.sort_by_key(|v| v.to_string());
+        assert_eq!(
+            values,
+            vec![serde_json::json!("城关村"), serde_json::json!("城关社区")]
+        );
+        assert_ne!(found[0].values[0].author, found[0].values[1].author);
+    }
+
+    #[test]
+    fn equal_concurrent_values_are_no_conflict() {
+        let doc = fork_and_write("城关村", "城关村");
+        assert!(conflicts(&doc).is_empty());
+    }
+}
