@@ -28,7 +28,7 @@ pub enum ClientError {
     },
     /// `wait_synced` ran out of time.
     #[error("not synced within the time allowed: {0}")]
-    SyncTimeout(SyncStatus),
+    SyncTimeout(Box<SyncStatus>),
     /// An edit was refused (missing record, step out of order, ...).
     #[error(transparent)]
     Edit(#[from] qunjian_shared::edit::EditError),
@@ -37,7 +37,7 @@ pub enum ClientError {
     Meta(#[from] qunjian_shared::MetaError),
     /// The document could not be migrated to this program's schema.
     #[error(transparent)]
-    Migrate(#[from] qunjian_shared::migrate::MigrateError),
+    Migrate(Box<qunjian_shared::migrate::MigrateError>),
     /// An Automerge operation failed.
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
@@ -49,5 +49,11 @@ pub enum ClientError {
 impl From<samod::Stopped> for ClientError {
     fn from(_: samod::Stopped) -> Self {
         ClientError::Stopped
+    }
+}
+
+impl From<qunjian_shared::migrate::MigrateError> for ClientError {
+    fn from(e: qunjian_shared::migrate::MigrateError) -> Self {
+        ClientError::Migrate(Box::new(e))
     }
 }

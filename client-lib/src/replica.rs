@@ -226,7 +226,7 @@ impl Replica {
                 return if status.is_synced() {
                     Ok(status)
                 } else {
-                    Err(ClientError::SyncTimeout(status))
+                    Err(ClientError::SyncTimeout(Box::new(status)))
                 };
             }
         }

@@ -16,7 +16,13 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         status: if storage.ok { "ok" } else { "degraded" }.to_string(),
         storage_ok: storage.ok,
         pending_writes: storage.pending_writes,
-        storage_error: storage.last_error.clone(),
+        // The last error stays recorded after recovery; show it only while
+        // it is the live state.
+        storage_error: if storage.ok {
+            None
+        } else {
+            storage.last_error.clone()
+        },
         connections: state.acceptor.connection_count(),
     };
     let status = if storage.ok {

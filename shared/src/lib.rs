@@ -5,6 +5,8 @@
 //! Everything here is plain data and pure functions except `storage`, which
 //! is the one place that touches a file.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod conflicts;
 pub mod doc_json;
@@ -13,6 +15,7 @@ pub mod meta;
 pub mod migrate;
 pub mod schema;
 pub mod storage;
+pub mod validation;
 
 pub use meta::{MetaError, SCHEMA_VERSION, TownshipKind, TownshipMeta};
 pub use storage::{SqliteStorage, StorageError, StorageHealth, StorageOptions};

@@ -32,7 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[];
 pub enum MigrateError {
     /// The document has no readable meta.
     #[error(transparent)]
-    Meta(#[from] crate::MetaError),
+    Meta(Box<crate::MetaError>),
     /// The document is newer than this code.
     #[error(
         "the document is schema {found}, newer than this program's {supported}: update the app"
@@ -48,7 +48,21 @@ pub enum MigrateError {
     Missing(u64),
     /// Automerge refused a write.
     #[error("automerge: {0}")]
-    Automerge(#[from] AutomergeError),
+    Automerge(Box<AutomergeError>),
+}
+
+// Boxed: these are large, and a migration error travels up through every
+// client call's `Result`.
+impl From<crate::MetaError> for MigrateError {
+    fn from(e: crate::MetaError) -> Self {
+        MigrateError::Meta(Box::new(e))
+    }
+}
+
+impl From<AutomergeError> for MigrateError {
+    fn from(e: AutomergeError) -> Self {
+        MigrateError::Automerge(Box::new(e))
+    }
 }
 
 /// Bring `doc` to `target` with `migrations`, one transaction per step.

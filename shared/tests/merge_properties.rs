@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use qunjian_shared::conflicts::conflicts;
 use qunjian_shared::edit::{self, EditError};
 use qunjian_shared::schema::{
-    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, InspectionStep, Nomination, PartyDecision,
-    PartyDecisionStep, PartyStage, Person, RecommendedStep, RecommendingOrg, ReviewDecision, Role, Step,
-    TownshipDocument, Unit, UnitKind, UpperReviewStep,
+    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, InspectionStep, Nomination,
+    PartyDecision, PartyDecisionStep, PartyStage, Person, RecommendedStep, RecommendingOrg,
+    ReviewDecision, Role, Step, TownshipDocument, Unit, UnitKind, UpperReviewStep,
 };
 use qunjian_shared::{TownshipKind, TownshipMeta};
 
@@ -68,16 +68,21 @@ fn tx<R>(
     doc: &mut Automerge,
     f: impl FnOnce(&mut Transaction<'_>) -> Result<R, EditError>,
 ) -> Result<R, EditError> {
-    doc.transact(f).map(|ok| ok.result).map_err(|failure| failure.error)
+    doc.transact(f)
+        .map(|ok| ok.result)
+        .map_err(|failure| failure.error)
 }
 
 fn base() -> Base {
-    let meta = TownshipMeta::new("330825999", "测试镇", TownshipKind::Zhen, "330825").expect("meta");
+    let meta =
+        TownshipMeta::new("330825999", "测试镇", TownshipKind::Zhen, "330825").expect("meta");
     let mut doc = meta.new_document().expect("doc");
     let units: Vec<String> = (0..UNITS)
         .map(|i| {
-            tx(&mut doc, |t| edit::add(t, &Unit::new(format!("单位{i}"), UnitKind::Village)))
-                .expect("unit")
+            tx(&mut doc, |t| {
+                edit::add(t, &Unit::new(format!("单位{i}"), UnitKind::Village))
+            })
+            .expect("unit")
         })
         .collect();
     let people: Vec<String> = (0..PEOPLE)
@@ -86,7 +91,14 @@ fn base() -> Base {
     let nominations = (0..NOMINATIONS)
         .map(|i| {
             tx(&mut doc, |t| {
-                edit::nominate(t, &people[i], RecommendingOrg::Women, &units[i], 2026, i == 1)
+                edit::nominate(
+                    t,
+                    &people[i],
+                    RecommendingOrg::Women,
+                    &units[i],
+                    2026,
+                    i == 1,
+                )
             })
             .expect("nomination")
         })
@@ -157,8 +169,10 @@ fn apply(devices: &mut [Automerge], me: usize, op: &Op, base: &Base) -> Result<(
             edit::update::<Unit>(t, &unit(u), |x| x.employees = Some(*n)).map(drop)
         }),
         Op::SetWomenChair(u, n) => tx(doc, |t| {
-            edit::update::<Unit>(t, &unit(u), |x| x.women_org.chair = Some(format!("主席{n}")))
-                .map(drop)
+            edit::update::<Unit>(t, &unit(u), |x| {
+                x.women_org.chair = Some(format!("主席{n}"))
+            })
+            .map(drop)
         }),
         Op::FormUnion(u) => tx(doc, |t| {
             edit::update::<Unit>(t, &unit(u), |x| x.union.formed = true).map(drop)

@@ -63,10 +63,17 @@ fn old_document() -> (Automerge, String) {
 #[test]
 fn migrating_twice_is_the_same_as_once() {
     let (mut doc, id) = old_document();
-    assert_eq!(migrate(&mut doc, TEST_MIGRATIONS, 2).expect("migrate"), vec![1]);
+    assert_eq!(
+        migrate(&mut doc, TEST_MIGRATIONS, 2).expect("migrate"),
+        vec![1]
+    );
     assert_eq!(schema_of(&doc), 2);
     let heads = doc.get_heads();
-    assert!(migrate(&mut doc, TEST_MIGRATIONS, 2).expect("again").is_empty());
+    assert!(
+        migrate(&mut doc, TEST_MIGRATIONS, 2)
+            .expect("again")
+            .is_empty()
+    );
     assert_eq!(doc.get_heads(), heads, "a second run wrote nothing");
     let (typed, _) = TownshipDocument::hydrate(&doc).expect("hydrate");
     assert!(typed.units[&id].union.formed);
@@ -96,9 +103,17 @@ fn two_devices_migrating_concurrently_converge() {
     assert_eq!(schema_of(&a), 2);
     assert!(ta.units[&id].union.formed);
     assert_eq!(ta.units[&id].employees, Some(88));
-    assert!(conflicts(&a).is_empty(), "equal writes are no conflict: {:?}", conflicts(&a));
+    assert!(
+        conflicts(&a).is_empty(),
+        "equal writes are no conflict: {:?}",
+        conflicts(&a)
+    );
     let heads = a.get_heads();
-    assert!(migrate(&mut a, TEST_MIGRATIONS, 2).expect("merged").is_empty());
+    assert!(
+        migrate(&mut a, TEST_MIGRATIONS, 2)
+            .expect("merged")
+            .is_empty()
+    );
     assert_eq!(a.get_heads(), heads);
 }
 
@@ -107,7 +122,13 @@ fn a_newer_document_or_a_gap_is_refused_clearly() {
     let (mut doc, _) = old_document();
     migrate(&mut doc, TEST_MIGRATIONS, 2).expect("to 2");
     let err = migrate(&mut doc, TEST_MIGRATIONS, 1).unwrap_err();
-    assert!(matches!(err, MigrateError::TooNew { found: 2, supported: 1 }));
+    assert!(matches!(
+        err,
+        MigrateError::TooNew {
+            found: 2,
+            supported: 1
+        }
+    ));
     assert!(err.to_string().contains("update the app"));
     let err = migrate(&mut doc, TEST_MIGRATIONS, 3).unwrap_err();
     assert!(matches!(err, MigrateError::Missing(2)));

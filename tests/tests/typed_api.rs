@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::*;
 use qunjian_client::schema::{
     ApprovalStep, AssemblyStep, Date, Gender, InspectionStep, Nomination, OrgKind, PartyDecision,
-    PartyDecisionStep, Person, RecommendedStep, RecommendingOrg, ReviewDecision, Role, Step, StepName,
-    Unit, UnitKind, UpperReviewStep,
+    PartyDecisionStep, Person, RecommendedStep, RecommendingOrg, ReviewDecision, Role, Step,
+    StepName, Unit, UnitKind, UpperReviewStep,
 };
 use qunjian_client::{ClientError, Replica, Township};
 use qunjian_shared::edit::EditError;
@@ -34,7 +34,10 @@ async fn settle(url: &str, a: &Replica, b: &Replica) {
     for _ in 0..3 {
         a.wait_synced(url, SYNC).await.expect("a synced");
         b.wait_synced(url, SYNC).await.expect("b synced");
-        let (ta, tb) = (a.township(url).await.expect("a"), b.township(url).await.expect("b"));
+        let (ta, tb) = (
+            a.township(url).await.expect("a"),
+            b.township(url).await.expect("b"),
+        );
         if ta.heads() == tb.heads() {
             return;
         }
@@ -68,14 +71,26 @@ async fn a_unit_and_person_added_on_one_device_read_back_typed_on_another() {
 
     settle(&url, &a, &b).await;
     let tb = b.township(&url).await.expect("township b");
-    assert_eq!(tb.get::<Unit>(&unit_id).expect("read"), Some(enterprise.clone()));
+    assert_eq!(
+        tb.get::<Unit>(&unit_id).expect("read"),
+        Some(enterprise.clone())
+    );
     assert_eq!(tb.get::<Person>(&person_id).expect("read"), Some(person));
     assert_eq!(tb.units_of_kind(UnitKind::Enterprise).len(), 1);
-    assert!(tb.units_lacking(OrgKind::League).iter().any(|(id, _)| *id == unit_id));
-    assert!(!tb.units_lacking(OrgKind::Union).iter().any(|(id, _)| *id == unit_id));
+    assert!(
+        tb.units_lacking(OrgKind::League)
+            .iter()
+            .any(|(id, _)| *id == unit_id)
+    );
+    assert!(
+        !tb.units_lacking(OrgKind::Union)
+            .iter()
+            .any(|(id, _)| *id == unit_id)
+    );
 
     // An edit on B, archived on A: both land, nothing is deleted.
-    tb.update::<Unit>(&unit_id, |u| u.league.formed = true).expect("update");
+    tb.update::<Unit>(&unit_id, |u| u.league.formed = true)
+        .expect("update");
     ta.archive::<Person>(&person_id).expect("archive");
     settle(&url, &a, &b).await;
     let seen_on_a = ta.get::<Unit>(&unit_id).expect("read").expect("unit");
@@ -95,50 +110,106 @@ async fn nomination_steps_go_in_order_across_devices_and_direct_ones_skip_three(
     let scratch = Scratch::new();
     let (_server, url, a, b) = two_devices(&scratch, "330825302").await;
     let ta = a.township(&url).await.expect("a");
-    let village = ta.add(&Unit::new("泽随村", UnitKind::Village)).expect("unit");
+    let village = ta
+        .add(&Unit::new("泽随村", UnitKind::Village))
+        .expect("unit");
     let person = ta.add(&Person::new("张敏")).expect("person");
 
-    let n = ta.nominate(&person, RecommendingOrg::Women, &village, 2026, false).expect("nominate");
+    let n = ta
+        .nominate(&person, RecommendingOrg::Women, &village, 2026, false)
+        .expect("nominate");
     let err = ta
-        .record_step(&n, Step::Inspection(InspectionStep { date: day("2026-03-02"), inspector: None, summary: None }))
+        .record_step(
+            &n,
+            Step::Inspection(InspectionStep {
+                date: day("2026-03-02"),
+                inspector: None,
+                summary: None,
+            }),
+        )
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("民主推荐") && text.contains("assembly"), "{text}");
+    assert!(
+        text.contains("民主推荐") && text.contains("assembly"),
+        "{text}"
+    );
 
-    ta.record_step(&n, Step::Assembly(AssemblyStep { date: day("2026-03-01"), attendance: Some(40), votes_for: Some(35) }))
-        .expect("assembly");
+    ta.record_step(
+        &n,
+        Step::Assembly(AssemblyStep {
+            date: day("2026-03-01"),
+            attendance: Some(40),
+            votes_for: Some(35),
+        }),
+    )
+    .expect("assembly");
     settle(&url, &a, &b).await;
     // The next step is recorded on the other device.
     let tb = b.township(&url).await.expect("b");
-    tb.record_step(&n, Step::Inspection(InspectionStep { date: day("2026-03-05"), inspector: Some("李书记".into()), summary: None }))
-        .expect("inspection on b");
+    tb.record_step(
+        &n,
+        Step::Inspection(InspectionStep {
+            date: day("2026-03-05"),
+            inspector: Some("李书记".into()),
+            summary: None,
+        }),
+    )
+    .expect("inspection on b");
     settle(&url, &a, &b).await;
-    ta.record_step(&n, Step::Approval(ApprovalStep { date: day("2026-03-10"), reason: Some("表现突出".into()) }))
-        .expect("approval on a, after b's inspection arrived");
+    ta.record_step(
+        &n,
+        Step::Approval(ApprovalStep {
+            date: day("2026-03-10"),
+            reason: Some("表现突出".into()),
+        }),
+    )
+    .expect("approval on a, after b's inspection arrived");
     let by_step = ta.nominations_by_step(2026);
-    assert_eq!(by_step.get(&Some(StepName::Approval)).map(Vec::len), Some(1));
+    assert_eq!(
+        by_step.get(&Some(StepName::Approval)).map(Vec::len),
+        Some(1)
+    );
 
     // Direct: starts at the upper review.
     let leader = ta.add(&Person::new("陈团书")).expect("person");
-    let d = ta.nominate(&leader, RecommendingOrg::League, &village, 2026, true).expect("direct");
-    ta.record_step(&d, Step::UpperReview(UpperReviewStep {
-        date: day("2026-04-01"),
-        organization: Some("团县委".into()),
-        decision: ReviewDecision::Approved,
-        comment: None,
-    }))
+    let d = ta
+        .nominate(&leader, RecommendingOrg::League, &village, 2026, true)
+        .expect("direct");
+    ta.record_step(
+        &d,
+        Step::UpperReview(UpperReviewStep {
+            date: day("2026-04-01"),
+            organization: Some("团县委".into()),
+            decision: ReviewDecision::Approved,
+            comment: None,
+        }),
+    )
     .expect("direct starts at upper review");
     let err = ta
-        .record_step(&d, Step::PartyDecision(PartyDecisionStep { date: day("2026-04-03"), decision: PartyDecision::Activist }))
+        .record_step(
+            &d,
+            Step::PartyDecision(PartyDecisionStep {
+                date: day("2026-04-03"),
+                decision: PartyDecision::Activist,
+            }),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("推荐"), "{err}");
-    ta.record_step(&d, Step::Recommended(RecommendedStep { date: day("2026-04-02"), party_organization: None }))
-        .expect("recommended");
+    ta.record_step(
+        &d,
+        Step::Recommended(RecommendedStep {
+            date: day("2026-04-02"),
+            party_organization: None,
+        }),
+    )
+    .expect("recommended");
     let nomination = ta.get::<Nomination>(&d).expect("read").expect("exists");
     assert!(nomination.steps_out_of_order().is_empty());
     assert_eq!(nomination.steps.latest(), Some(StepName::Recommended));
 
-    let err = ta.nominate("nobody", RecommendingOrg::Union, &village, 2026, false).unwrap_err();
+    let err = ta
+        .nominate("nobody", RecommendingOrg::Union, &village, 2026, false)
+        .unwrap_err();
     assert!(err.to_string().contains("nobody"), "{err}");
     a.close().await;
     b.close().await;
@@ -149,15 +220,20 @@ async fn concurrent_edits_of_one_field_are_listed_and_settled() {
     let scratch = Scratch::new();
     let (server, url, a, b) = two_devices(&scratch, "330825303").await;
     let ta: Township = a.township(&url).await.expect("a");
-    let unit = ta.add(&Unit::new("城北社区", UnitKind::Community)).expect("unit");
+    let unit = ta
+        .add(&Unit::new("城北社区", UnitKind::Community))
+        .expect("unit");
     settle(&url, &a, &b).await;
     let tb = b.township(&url).await.expect("b");
 
     a.disconnect();
     b.disconnect();
-    ta.update::<Unit>(&unit, |u| u.women_org.chair = Some("刘芳".into())).expect("a edits");
-    tb.update::<Unit>(&unit, |u| u.women_org.chair = Some("刘芳芳".into())).expect("b edits");
-    tb.update::<Unit>(&unit, |u| u.employees = Some(12)).expect("b edits another field");
+    ta.update::<Unit>(&unit, |u| u.women_org.chair = Some("刘芳".into()))
+        .expect("a edits");
+    tb.update::<Unit>(&unit, |u| u.women_org.chair = Some("刘芳芳".into()))
+        .expect("b edits");
+    tb.update::<Unit>(&unit, |u| u.employees = Some(12))
+        .expect("b edits another field");
     a.connect(&server.sync_url()).expect("a back");
     b.connect(&server.sync_url()).expect("b back");
     settle(&url, &a, &b).await;
@@ -165,16 +241,43 @@ async fn concurrent_edits_of_one_field_are_listed_and_settled() {
     let conflicts = ta.conflicts();
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     let c = &conflicts[0];
-    assert_eq!((c.map.as_str(), c.id.as_str(), c.field.as_str()), ("units", unit.as_str(), "women_org.chair"));
+    assert_eq!(
+        (c.map.as_str(), c.id.as_str(), c.field.as_str()),
+        ("units", unit.as_str(), "women_org.chair")
+    );
     assert_eq!(c.values.len(), 2);
-    assert_eq!(tb.conflicts(), conflicts, "both devices see the same conflict");
+    assert_eq!(
+        tb.conflicts(),
+        conflicts,
+        "both devices see the same conflict"
+    );
     // The other field merged without conflict.
-    assert_eq!(ta.get::<Unit>(&unit).expect("read").expect("unit").employees, Some(12));
+    assert_eq!(
+        ta.get::<Unit>(&unit)
+            .expect("read")
+            .expect("unit")
+            .employees,
+        Some(12)
+    );
 
-    ta.resolve("units", &unit, "women_org.chair", &serde_json::json!("刘芳")).expect("resolve");
+    ta.resolve(
+        "units",
+        &unit,
+        "women_org.chair",
+        &serde_json::json!("刘芳"),
+    )
+    .expect("resolve");
     settle(&url, &a, &b).await;
     assert!(tb.conflicts().is_empty());
-    assert_eq!(tb.get::<Unit>(&unit).expect("read").expect("unit").women_org.chair.as_deref(), Some("刘芳"));
+    assert_eq!(
+        tb.get::<Unit>(&unit)
+            .expect("read")
+            .expect("unit")
+            .women_org
+            .chair
+            .as_deref(),
+        Some("刘芳")
+    );
     a.close().await;
     b.close().await;
 }

@@ -67,8 +67,6 @@ pub(crate) fn open_writer(path: &Path, busy_timeout: Duration) -> Result<Connect
     // WAL lets the reader threads and the admin CLI read while we write, and
     // makes a commit one sequential append plus one fsync. The mode is
     // stored in the file, so this also converts an older database.
-    conn.pragma_update(None, "page_size", 8192)
-        .map_err(|e| setup_error(path, "page_size", e))?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .map_err(|e| setup_error(path, "journal_mode=WAL", e))?;
@@ -241,6 +239,35 @@ mod tests {
                 .iter()
                 .all(|d| d.contains("SEARCH samod_kv USING PRIMARY KEY")),
             "{single:?}"
+        );
+    }
+
+    #[test]
+    fn connections_use_wal_full_sync_and_a_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let busy = Duration::from_millis(1234);
+        for conn in [
+            open_writer(&path, busy).unwrap(),
+            open_reader(&path, busy).unwrap(),
+        ] {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+            let sync: i64 = conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(sync, 2, "synchronous=FULL");
+            let timeout: i64 = conn
+                .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(timeout, 1234);
+        }
+        let reader = open_reader(&path, busy).unwrap();
+        assert!(
+            reader.execute("DELETE FROM samod_kv", []).is_err(),
+            "readers are query_only"
         );
     }
 

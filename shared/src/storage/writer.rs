@@ -13,7 +13,11 @@
 //! write samod believes stored but which is not is silent data loss. So a
 //! failed commit is rolled back, logged, reported through `HealthState`, and
 //! the same batch is retried with exponential backoff until it succeeds. The
-//! futures stay pending meanwhile, which is the honest answer.
+//! futures stay pending meanwhile, which is the honest answer. A write SQLite
+//! keeps refusing (say, a trigger some admin added) therefore holds back
+//! every write queued behind it until the cause is removed; committing the
+//! others around it would reorder writes samod issued in sequence, and
+//! `/healthz` shows the stall (`ok: false`, `last_error`, `pending_writes`).
 
 use std::path::PathBuf;
 use std::sync::Arc;

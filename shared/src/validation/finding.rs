@@ -76,16 +76,24 @@ impl Finding {
 
 /// Put findings in their one order: map, id, field, rule (then the
 /// messages, so even two findings on the same field and rule never swap).
-pub fn sort(findings: &mut [Finding]) {
+pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.record.map, &a.record.id, &a.field, a.rule, &a.message_zh, &a.message_en).cmp(&(
-            b.record.map,
-            &b.record.id,
-            &b.field,
-            b.rule,
-            &b.message_zh,
-            &b.message_en,
-        ))
+        (
+            a.record.map,
+            &a.record.id,
+            &a.field,
+            a.rule,
+            &a.message_zh,
+            &a.message_en,
+        )
+            .cmp(&(
+                b.record.map,
+                &b.record.id,
+                &b.field,
+                b.rule,
+                &b.message_zh,
+                &b.message_en,
+            ))
     });
 }
 
@@ -103,7 +111,7 @@ mod tests {
             f("units", "a", "credit_code", FindingRule::BadCreditCode),
             f("units", "a", "credit_code", FindingRule::MissingField),
         ];
-        sort(&mut v);
+        sort_findings(&mut v);
         let keys: Vec<_> = v
             .iter()
             .map(|x| (x.record.map, x.record.id.as_str(), x.field.as_str(), x.rule))
@@ -122,7 +130,14 @@ mod tests {
 
     #[test]
     fn a_finding_serializes_with_the_rule_as_its_code() {
-        let f = Finding::new("units", "u1", "name", FindingRule::MissingField, "缺", "missing");
+        let f = Finding::new(
+            "units",
+            "u1",
+            "name",
+            FindingRule::MissingField,
+            "缺",
+            "missing",
+        );
         let json = serde_json::to_value(&f).unwrap_or_default();
         assert_eq!(
             json,

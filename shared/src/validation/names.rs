@@ -115,7 +115,12 @@ pub(super) fn activity(id: &str, a: &Activity) -> Subject {
 /// An honor, by title, year and level.
 pub(super) fn honor(h: &Honor) -> Subject {
     Subject {
-        zh: format!("荣誉「{}」（{} 年，{}）", h.title.label(), h.year, h.level.label()),
+        zh: format!(
+            "荣誉「{}」（{} 年，{}）",
+            h.title.label(),
+            h.year,
+            h.level.label()
+        ),
         en: format!(
             "Honor \"{}\" ({}, {} level)",
             h.title.label(),

@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT, ReadDoc, Value};
 use clap::{Parser, Subcommand};
-use qunjian_client::{ClientError, Replica};
+use qunjian_client::{ClientError, Replica, Township};
+
+mod raw;
+mod records;
 
 #[derive(Parser)]
 #[command(
@@ -51,7 +52,17 @@ enum Command {
     },
     /// Print the document as JSON (offline).
     Show,
-    /// Set a value at a path such as units/u-001/name (offline); the value is JSON.
+    /// Units (单位): add, list, archive (offline).
+    Unit {
+        #[command(subcommand)]
+        command: records::UnitCommand,
+    },
+    /// People (人员): add, list (offline).
+    Person {
+        #[command(subcommand)]
+        command: records::PersonCommand,
+    },
+    /// Set a raw value at a path such as units/<id>/name (offline); the value is JSON.
     Set {
         /// Keys separated by '/'; missing maps are created.
         path: String,
@@ -118,50 +129,20 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
             }
         }
         Command::Show => {
-            let township = replica.township(doc_url).await.context(
-                "run `qunjian sync` once while the server is reachable to fetch the document",
-            )?;
+            let township = open(replica, doc_url).await?;
             println!("{}", serde_json::to_string_pretty(&township.to_json())?);
             Ok(())
         }
-        Command::Set { path, value } => {
-            let value: serde_json::Value = serde_json::from_str(&value)
-                .with_context(|| format!("'{value}' is not JSON; quote text like '\"城关村\"'"))?;
-            if value.is_array() || value.is_object() {
-                bail!(
-                    "'{value}' is a list or map: `set` writes one scalar (text, number, true/false, null)"
-                );
-            }
-            let keys: Vec<&str> = path.split('/').filter(|k| !k.is_empty()).collect();
-            let Some((last, parents)) = keys.split_last() else {
-                bail!("empty path: give keys such as units/u-001/name");
-            };
-            let township = replica.township(doc_url).await.context(
-                "run `qunjian sync` once while the server is reachable to fetch the document",
-            )?;
-            township.transact(&format!("设置 {path}"), |tx| {
-                let mut obj = ROOT;
-                for key in parents {
-                    obj = match tx.get(&obj, *key)? {
-                        Some((Value::Object(ObjType::Map), id)) => id,
-                        _ => tx.put_object(&obj, *key, ObjType::Map)?,
-                    };
-                }
-                match &value {
-                    serde_json::Value::String(s) => tx.put(&obj, *last, s.as_str()),
-                    serde_json::Value::Bool(b) => tx.put(&obj, *last, *b),
-                    serde_json::Value::Null => tx.put(&obj, *last, ()),
-                    serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-                        (Some(i), _) => tx.put(&obj, *last, i),
-                        (None, Some(f)) => tx.put(&obj, *last, f),
-                        _ => tx.put(&obj, *last, n.to_string()),
-                    },
-                    // Checked above: lists and maps never get here.
-                    _ => Ok(()),
-                }
-            })?;
-            println!("已设置 {path} (offline; `qunjian sync` sends it)");
-            Ok(())
-        }
+        Command::Set { path, value } => raw::set(&open(replica, doc_url).await?, &path, &value),
+        Command::Unit { command } => records::unit(&open(replica, doc_url).await?, command),
+        Command::Person { command } => records::person(&open(replica, doc_url).await?, command),
     }
+}
+
+/// The township document, from the local file (or the server, when it can be reached).
+async fn open(replica: &Replica, doc_url: &str) -> anyhow::Result<Township> {
+    replica
+        .township(doc_url)
+        .await
+        .context("run `qunjian sync` once while the server is reachable to fetch the document")
 }
