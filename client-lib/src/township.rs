@@ -93,3 +93,22 @@ impl Township {
         &self.handle
     }
 }
+
+impl Township {
+    /// What looks wrong in the document as of `today`: missing fields, bad
+    /// credit codes, counts that do not add up, future dates, 推优 steps out
+    /// of order, references to records that do not exist, records that
+    /// cannot be read. Each finding names the record and field in Chinese
+    /// and English.
+    pub fn validate(
+        &self,
+        today: qunjian_shared::schema::Date,
+    ) -> Result<Vec<qunjian_shared::validation::Finding>, ClientError> {
+        let (doc, unreadable) = self.document()?;
+        Ok(qunjian_shared::validation::validate_with_unreadable(
+            &doc,
+            &unreadable,
+            today,
+        ))
+    }
+}

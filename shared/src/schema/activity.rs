@@ -3,6 +3,8 @@
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
+
 use super::organizations::OrgKind;
 use super::{Date, Record, Set};
 use crate::string_enum;
@@ -28,6 +30,7 @@ pub struct Activity {
     /// 类型.
     pub kind: ActivityKind,
     /// 标题.
+    #[autosurgeon(hydrate = "lenient::value")]
     pub title: String,
     /// 日期.
     pub date: Date,
@@ -36,15 +39,15 @@ pub struct Activity {
     #[serde(default)]
     pub units: Set<String>,
     /// 参加人数.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub participants: u32,
     /// 其中女性.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub women_participants: u32,
     /// 备注: the one field several people write together, so Automerge Text.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(with = "text_as_string", default)]
     pub notes: Text,
     /// Archived records stay in the document; they are never deleted.

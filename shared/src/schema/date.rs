@@ -62,6 +62,14 @@ impl Hydrate for Date {
         s.parse()
             .map_err(|_| HydrateError::unexpected("a YYYY-MM-DD date", s.to_string()))
     }
+
+    // Other apps may store the date as a Text object (see `lenient`).
+    fn hydrate_text<D: autosurgeon::ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+    ) -> Result<Self, HydrateError> {
+        Self::hydrate_string(&doc.text(obj)?)
+    }
 }
 
 impl Reconcile for Date {

@@ -3,6 +3,8 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
+
 use super::Record;
 use crate::string_enum;
 
@@ -39,13 +41,14 @@ pub struct Honor {
     /// 级别.
     pub level: HonorLevel,
     /// 年度.
+    #[autosurgeon(hydrate = "lenient::value")]
     pub year: u16,
     /// The unit (id) honored.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub recipient_unit: Option<String>,
     /// The person (id) honored.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub recipient_person: Option<String>,
     /// Archived records stay in the document; they are never deleted.

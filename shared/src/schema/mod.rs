@@ -14,6 +14,7 @@
 mod activity;
 mod date;
 mod honor;
+pub mod lenient;
 mod nomination;
 mod organizations;
 mod person;

@@ -9,6 +9,8 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
+
 use super::{Date, Record};
 use crate::string_enum;
 
@@ -76,11 +78,11 @@ pub struct AssemblyStep {
     /// 日期.
     pub date: Date,
     /// 应到/实到人数 (attendance).
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub attendance: Option<u32>,
     /// 赞成票.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub votes_for: Option<u32>,
 }
@@ -91,11 +93,11 @@ pub struct InspectionStep {
     /// 日期.
     pub date: Date,
     /// 考察人.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub inspector: Option<String>,
     /// 书面考察材料摘要.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub summary: Option<String>,
 }
@@ -106,7 +108,7 @@ pub struct ApprovalStep {
     /// 日期.
     pub date: Date,
     /// 推荐理由.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -117,13 +119,13 @@ pub struct UpperReviewStep {
     /// 日期.
     pub date: Date,
     /// 审核组织.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub organization: Option<String>,
     /// 同意 / 退回.
     pub decision: ReviewDecision,
     /// 意见.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub comment: Option<String>,
 }
@@ -134,7 +136,7 @@ pub struct RecommendedStep {
     /// 日期.
     pub date: Date,
     /// 接收推荐的党组织.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub party_organization: Option<String>,
 }
@@ -243,12 +245,15 @@ impl Steps {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Nomination {
     /// The person recommended (a person id).
+    #[autosurgeon(hydrate = "lenient::value")]
     pub person: String,
     /// Who recommends.
     pub organization: RecommendingOrg,
     /// The unit (id) whose organization recommends.
+    #[autosurgeon(hydrate = "lenient::value")]
     pub unit: String,
     /// 年度.
+    #[autosurgeon(hydrate = "lenient::value")]
     pub year: u16,
     /// Recommended directly by the upper organization (steps 1–3 skipped).
     #[autosurgeon(missing = "Default::default")]

@@ -11,6 +11,8 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
+
 use super::Date;
 use crate::string_enum;
 
@@ -91,7 +93,7 @@ pub struct Union {
     #[serde(default)]
     pub independent: Option<bool>,
     /// 工会主席.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub chair: Option<String>,
     /// 女职工委员会 formed with it.
@@ -112,7 +114,7 @@ pub struct League {
     #[serde(default)]
     pub established: Option<Date>,
     /// 团组织书记.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub secretary: Option<String>,
 }
@@ -133,7 +135,7 @@ pub struct WomenOrg {
     #[serde(default)]
     pub established: Option<Date>,
     /// 主席 (or the liaison's name).
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub chair: Option<String>,
     /// 主席专职.

@@ -3,6 +3,8 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
+
 use super::{Record, Set};
 use crate::string_enum;
 
@@ -51,17 +53,18 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Person {
     /// 姓名.
+    #[autosurgeon(hydrate = "lenient::value")]
     pub name: String,
     /// 性别.
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub gender: Option<Gender>,
     /// 出生年份.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub birth_year: Option<u16>,
     /// The unit (id) the person belongs to.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub unit: Option<String>,
     /// 政治面貌.

@@ -81,6 +81,15 @@ macro_rules! string_enum {
                     autosurgeon::HydrateError::unexpected(e.allowed.clone(), s.to_string())
                 })
             }
+
+            // Other apps may store the code as a Text object (see `lenient`).
+            fn hydrate_text<D: autosurgeon::ReadDoc>(
+                doc: &D,
+                obj: &automerge::ObjId,
+            ) -> Result<Self, autosurgeon::HydrateError> {
+                let s = doc.text(obj)?;
+                <Self as autosurgeon::Hydrate>::hydrate_string(&s)
+            }
         }
 
         impl autosurgeon::Reconcile for $name {

@@ -4,6 +4,8 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
+use super::lenient;
+
 use super::organizations::{Formed, League, OrgKind, PartyOrg, Union, WomenOrg, WomensHome};
 use super::{Date, Record};
 use crate::string_enum;
@@ -32,27 +34,28 @@ impl UnitKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Unit {
     /// 单位名称.
+    #[autosurgeon(hydrate = "lenient::value")]
     pub name: String,
     /// What kind of unit.
     pub kind: UnitKind,
     /// The park an enterprise sits in (a unit id).
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub parent: Option<String>,
     /// 统一社会信用代码 (18 characters).
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub credit_code: Option<String>,
     /// 职工人数.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub employees: Option<u32>,
     /// 女性固定职工.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub female_staff: Option<u32>,
     /// 28 岁以下青年.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
     #[serde(default)]
     pub youth: Option<u32>,
     /// 成立/开业日期.

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Township};
 
+mod check;
 mod raw;
 mod records;
 
@@ -61,6 +62,19 @@ enum Command {
     Person {
         #[command(subcommand)]
         command: records::PersonCommand,
+    },
+    /// Check the document: validation findings and conflicting fields (offline).
+    Check,
+    /// Settle a conflicting field with one value (offline), as `check` lists it.
+    Resolve {
+        /// The record map: units, people, nominations, activities, honors, visits or meta.
+        map: String,
+        /// The record id (empty for meta).
+        id: String,
+        /// The field path as `check` prints it, e.g. women_org.chair.
+        field: String,
+        /// The value to keep, as JSON: '"刘芳"', 12, true.
+        value: String,
     },
     /// Set a raw value at a path such as units/<id>/name (offline); the value is JSON.
     Set {
@@ -134,6 +148,13 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
             Ok(())
         }
         Command::Set { path, value } => raw::set(&open(replica, doc_url).await?, &path, &value),
+        Command::Check => check::check(&open(replica, doc_url).await?),
+        Command::Resolve {
+            map,
+            id,
+            field,
+            value,
+        } => check::resolve(&open(replica, doc_url).await?, &map, &id, &field, &value),
         Command::Unit { command } => records::unit(&open(replica, doc_url).await?, command),
         Command::Person { command } => records::person(&open(replica, doc_url).await?, command),
     }
