@@ -982,52 +982,62 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
-async fn time_updates(
-    db: &Path,
-    url: &str,
-    unit_ids: &[String],
-    rng: &mut Rng,
-) -> anyhow::Result<Latencies> {
-    let replica = Replica::open(db).await?;
-    let township = replica.township(url).await?;
-    let mut lat = Vec::with_capacity(EDITS);
-    for _ in 0..EDITS {
-        let id = &unit_ids[rng.below(unit_ids.len())];
-        let n = 5 + rng.below(900) as u32;
-        let t = Instant::now();
-        township.update::<Unit>(id, |u| u.employees = Some(n))?;
-        lat.push(t.elapsed());
-    }
-    let t = Instant::now();
-    replica.close().await;
-    Ok(Latencies::new(lat, t.elapsed()))
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EditKind {
+    UpdateUnit,
+    AddPerson,
 }
 
-async fn time_person_adds(
+/// One series of typed edits in its own open/close session. `pace`, when
+/// given, is an untimed pause between edits, as between a person's edits in
+/// an app, so samod's storage writes complete in between.
+async fn time_edits(
     db: &Path,
     url: &str,
     unit_ids: &[String],
     rng: &mut Rng,
+    kind: EditKind,
+    pace: Option<Duration>,
 ) -> anyhow::Result<Latencies> {
     let replica = Replica::open(db).await?;
     let township = replica.township(url).await?;
+    // Let the compaction samod starts on every open finish first.
+    tokio::time::sleep(SETTLE).await;
+    let compactions = COMPACTIONS.load(Ordering::Relaxed);
     let mut lat = Vec::with_capacity(EDITS);
     for _ in 0..EDITS {
-        let mut p = Person::new(name(rng));
-        p.unit = Some(unit_ids[rng.below(unit_ids.len())].clone());
-        p.gender = Some(if rng.below(2) == 0 {
-            Gender::Female
-        } else {
-            Gender::Male
-        });
-        p.birth_year = Some(1970 + rng.below(35) as u16);
-        let t = Instant::now();
-        township.add(&p)?;
-        lat.push(t.elapsed());
+        let unit = &unit_ids[rng.below(unit_ids.len())];
+        match kind {
+            EditKind::UpdateUnit => {
+                let n = 5 + rng.below(900) as u32;
+                let t = Instant::now();
+                township.update::<Unit>(unit, |u| u.employees = Some(n))?;
+                lat.push(t.elapsed());
+            }
+            EditKind::AddPerson => {
+                let mut p = Person::new(name(rng));
+                p.unit = Some(unit.clone());
+                p.gender = Some(if rng.below(2) == 0 {
+                    Gender::Female
+                } else {
+                    Gender::Male
+                });
+                p.birth_year = Some(1970 + rng.below(35) as u16);
+                let t = Instant::now();
+                township.add(&p)?;
+                lat.push(t.elapsed());
+            }
+        }
+        if let Some(pace) = pace {
+            tokio::time::sleep(pace).await;
+        }
     }
+    let compactions = COMPACTIONS.load(Ordering::Relaxed) - compactions;
     let t = Instant::now();
     replica.close().await;
-    Ok(Latencies::new(lat, t.elapsed()))
+    let mut l = Latencies::new(lat, t.elapsed());
+    l.compactions = compactions;
+    Ok(l)
 }
 
 // ---------------------------------------------------------------------------
