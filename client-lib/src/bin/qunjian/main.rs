@@ -87,8 +87,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,samod=error,samod_core=error"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,samod=error,samod_core=error")
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
