@@ -4,18 +4,24 @@
 //!
 //! Builds 500 units, 3,000 people, 2,000 nominations (1–6 steps each, in
 //! order) and 10,000 activities through the client's typed API, closes the
-//! replica, then measures. Open and hydrate are measured in child processes
-//! (this binary run with `--open-run`), so every run starts from fresh
-//! process state.
+//! replica, then measures:
+//!
+//! - open + load and full typed hydrate, each in a fresh child process (this
+//!   binary run with `--open-run DB URL`), median of 5, with VmRSS;
+//! - 1,000 `update::<Unit>` and 1,000 `add(&Person)`, both paced (an untimed
+//!   5 ms pause between edits, as in an app, so samod's writes complete in
+//!   between) and back-to-back, each followed by a timed `close()`;
+//! - where the time goes: samod's load replayed step by step on the rows in
+//!   the file, samod compactions counted from its debug events, and the same
+//!   reads and edits on a bare Automerge document.
 //!
 //! Run: `cargo run --release -p qunjian-tests --bin bench-document -- [--build api|batched]`
 //!
 //! `--build api` (the default) writes every record in its own transaction
-//! through `Township::add` / `nominate` / `record_step`, exactly as an app
-//! would; `--build batched` writes a few hundred records per transaction
-//! through `qunjian_shared::edit` (faster, but the document then has far
-//! fewer changes than one typed in by hand). Timing aims are printed next to
-//! the figures, never asserted.
+//! through `Township::add` / `nominate` / `record_step`, as an app would;
+//! `--build batched` writes 250 records per transaction through
+//! `qunjian_shared::edit`, for comparing a document with a short history.
+//! Timing aims are printed next to the figures, never asserted.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -76,7 +76,7 @@ enum Command {
         /// The value to keep, as JSON: '"刘芳"', 12, true.
         value: String,
     },
-    /// Set a raw value at a path such as units/<id>/name (offline); the value is JSON.
+    /// Set a raw value at a path such as `units/ID/name` (offline); the value is JSON.
     Set {
         /// Keys separated by '/'; missing maps are created.
         path: String,
