@@ -423,6 +423,11 @@ impl DocumentActor {
             return;
         }
         if self.run_state == RunState::Stopping {
+            // Qunjian patch: save what is unsaved and issue the deletions a
+            // finished compaction left queued; upstream stopped without them,
+            // so the next open loaded every superseded row again.
+            self.on_disk_state
+                .save_new_changes(out, &self.document_id, &self.doc);
             if self.on_disk_state.is_flushed() {
                 self.run_state = RunState::Stopped;
                 out.send_terminated();

@@ -131,7 +131,8 @@ impl OnDiskState {
     }
 
     pub(super) fn is_flushed(&self) -> bool {
-        self.running_puts.is_empty()
+        // Qunjian patch: deletions count too, so a stop waits for them.
+        self.running_puts.is_empty() && self.running_deletes.is_empty()
     }
 
     pub(super) fn has_task(&self, task_id: IoTaskId) -> bool {
