@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+// A JavaScript automerge-repo client for the interop tests, driven over
+// stdin/stdout by tests/tests/interop.rs.
+//
+//   node client.mjs --url ws://127.0.0.1:<port>/sync [--dir <storage dir>]
+//                   [--retry-ms 500] [--timeout-ms 20000] [--max-seconds 120]
+//
+// --dir gives the repo a NodeFSStorageAdapter (edits survive a restart and
+// can be made offline); without it the repo keeps documents in memory only.
+// The WebSocket adapter reconnects by itself every --retry-ms.
+//
+// Protocol: one JSON command per line on stdin, one JSON reply per line on
+// stdout, in order: {"ok": true, ...} or {"ok": false, "error": "..."}.
+// Nothing else is written to stdout; diagnostics go to stderr. Every command
+// is bounded by its "timeout_ms" (default --timeout-ms), and the whole
+// process by --max-seconds, after which it exits 3 with a message: it never
+// hangs a test. End of stdin flushes storage and exits 0.
+//
+// Commands ("url" is an automerge: URL):
+//   {"cmd":"find","url"}                  fetch/load the document; replies doc, heads
+//   {"cmd":"doc","url"}                   the document as JSON now, and its heads
+//   {"cmd":"add_unit","url","name","kind","style","fields"?}
+//                                         a new unit (UUID v7 id) with all five
+//                                         organization maps, per docs/SCHEMA.md;
+//                                         "fields" sets more of its scalars; replies id
+//   {"cmd":"set","url","path":[...],"value","style"}
+//                                         put one scalar into an existing map
+//   {"cmd":"wait","url","path":[...],"equals"}
+//                                         until the value at path (as JSON) equals
+//   {"cmd":"wait_connected"}              until a peer (the server) is connected
+//   {"cmd":"wait_synced","url"}           until the server reports our heads as its heads
+//   {"cmd":"flush"}                       write every document to storage
+//   {"cmd":"exit"}                        flush, disconnect, exit 0
+//
+// "style" says how values are written:
+//   "canonical": strings as ImmutableString (scalar str), integers as Uint,
+//                as docs/SCHEMA.md asks of apps;
+//   "plain":     plain JS values, the library's defaults (a string becomes a
+//                Text object, an integer a signed int), which the Qunjian
+//                reader accepts too.
+
+import { createInterface } from "node:readline"
+import { isDeepStrictEqual } from "node:util"
+import { randomBytes } from "node:crypto"
+
+import { ImmutableString, Uint } from "@automerge/automerge"
+import { Repo } from "@automerge/automerge-repo"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import { SettlingNodeFSStorageAdapter } from "./storage.mjs"
+
+function fail(message, code = 2) {
+  process.stderr.write(`client.mjs: ${message}\n`)
+  process.exit(code)
+}
+
+function parseArgs(argv) {
+  const args = { url: null, dir: null, "retry-ms": "500", "timeout-ms": "20000", "max-seconds": "120" }
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, "")
+    if (!argv[i]?.startsWith("--") || !(key in args)) fail(`unknown argument ${JSON.stringify(argv[i])}`)
+    if (argv[i + 1] === undefined) fail(`${argv[i]} needs a value`)
+    args[key] = argv[i + 1]
+  }
+  if (!args.url) fail("--url is required")
+  for (const k of ["retry-ms", "timeout-ms", "max-seconds"]) {
+    if (!/^\d+$/.test(args[k])) fail(`--${k} must be a whole number`)
+    args[k] = Number(args[k])
+  }
+  return args
+}
+
+const args = parseArgs(process.argv.slice(2))
+
+// The hard limit: whatever happens, this process ends.
+setTimeout(() => fail(`gave up after --max-seconds ${args["max-seconds"]}`, 3), args["max-seconds"] * 1000).unref()
+
+const adapter = new WebSocketClientAdapter(args.url, args["retry-ms"])
+const storage = args.dir ? new SettlingNodeFSStorageAdapter(args.dir) : undefined
+const repo = new Repo({
+  network: [adapter],
+  storage,
+  sharePolicy: async () => true,
+})
+
+// --- values ---------------------------------------------------------------
+
+/** A document (or part of one) as plain JSON, the way Automerge.toJS shows it. */
+function toJSON(value) {
+  if (value === null || value === undefined) return null
+  if (value instanceof ImmutableString) return value.toString()
+  // @automerge/automerge 3 reads a uint as a BigInt (JSON.stringify refuses those).
+  if (typeof value === "bigint") return Number(value)
+  if (Array.isArray(value)) return value.map(toJSON)
+  if (value instanceof Date) return value.toISOString()
+  if (value instanceof Uint8Array) return Array.from(value)
+  if (typeof value === "object") {
+    // Counters and other boxed scalars.
+    if (typeof value.valueOf === "function" && typeof value.valueOf() !== "object") return value.valueOf()
+    const out = {}
+    for (const [k, v] of Object.entries(value)) out[k] = toJSON(v)
+    return out
+  }
+  return value
+}
+
+/** A JSON value from a command, as the given style stores it. */
+function encode(value, style) {
+  if (style !== "canonical" && style !== "plain") throw new Error(`style must be "canonical" or "plain", not ${JSON.stringify(style)}`)
+  if (style === "plain" || value === null || typeof value === "boolean") return value
+  if (typeof value === "string") return new ImmutableString(value)
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`canonical numbers are unsigned integers, not ${value}`)
+    return new Uint(value)
+  }
+  throw new Error(`only scalars are written, not ${JSON.stringify(value)}`)
+}
+
+/** UUID v7 as lower-case hyphenated text (docs/SCHEMA.md, rule 1). */
+function uuidv7() {
+  const bytes = randomBytes(16)
+  const ms = BigInt(Date.now())
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn)
+  bytes[6] = (bytes[6] & 0x0f) | 0x70
+  bytes[8] = (bytes[8] & 0x3f) | 0x80
+  const hex = bytes.toString("hex")
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+function at(doc, path) {
+  let v = doc
+  for (const key of path) {
+    if (v === null || v === undefined) return undefined
+    v = v[key]
+  }
+  return v
+}
+
+// --- waiting ----------------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Poll `check` until it returns something other than undefined, or time out. */
+async function until(what, timeoutMs, check) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const result = await check()
+    if (result !== undefined) return result
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+// --- documents ----------------------------------------------------------------
+
+const handles = new Map()
+
+async function handleOf(url, timeoutMs) {
+  if (typeof url !== "string" || !url.startsWith("automerge:")) throw new Error(`not an automerge: URL: ${JSON.stringify(url)}`)
+  const known = handles.get(url)
+  if (known) return known
+  const handle = await repo.find(url, { signal: AbortSignal.timeout(timeoutMs) }).catch((err) => {
+    throw new Error(`find ${url}: ${err?.message ?? err}`)
+  })
+  handles.set(url, handle)
+  return handle
+}
+
+function snapshot(handle) {
+  return { doc: toJSON(handle.doc()), heads: handle.heads() }
+}
+
+/** The storage id of the connected server, if it told us one. */
+function serverStorageIds() {
+  return repo.peers.map((peer) => repo.getStorageIdOfPeer(peer)).filter(Boolean)
+}
+
+const commands = {
+  async find({ url }, timeoutMs) {
+    return snapshot(await handleOf(url, timeoutMs))
+  },
+
+  async doc({ url }, timeoutMs) {
+    return snapshot(await handleOf(url, timeoutMs))
+  },
+
+  async add_unit({ url, name, kind, style, fields = {} }, timeoutMs) {
+    const handle = await handleOf(url, timeoutMs)
+    const s = (v) => encode(v, style)
+    const org = (extra) => ({ formed: false, established: null, ...extra })
+    const id = uuidv7()
+    const unit = {
+      name: s(name),
+      kind: s(kind),
+      parent: null,
+      credit_code: null,
+      employees: null,
+      female_staff: null,
+      youth: null,
+      opened: null,
+      archived: false,
+      party_org: org({ form: null, rating: null }),
+      union: org({ independent: null, chair: null, female_workers_committee: null }),
+      league: org({ secretary: null }),
+      women_org: org({ form: null, chair: null, chair_full_time: null }),
+      womens_home: org({}),
+    }
+    for (const k of Object.keys(fields)) {
+      if (!(k in unit) || (unit[k] !== null && typeof unit[k] === "object")) throw new Error(`unit field ${k} is not a scalar of the schema`)
+    }
+    // One change creates the unit with its five organization maps (rule 4).
+    handle.change((doc) => {
+      if (!doc.units) throw new Error("the document has no units map")
+      doc.units[id] = unit
+      // Scalars put one by one into the new map, not inside the literal
+      // above: @automerge/automerge 3.5.0 stores a Uint nested in an object
+      // literal as a map {value: n}, not as a uint (ImmutableString nests fine).
+      for (const [k, v] of Object.entries(fields)) doc.units[id][k] = s(v)
+    }, { message: `js: add unit ${id}` })
+    return { id, heads: handle.heads() }
+  },
+
+  async set({ url, path, value, style }, timeoutMs) {
+    if (!Array.isArray(path) || path.length < 2) throw new Error("path must name a key inside a map")
+    const handle = await handleOf(url, timeoutMs)
+    const encoded = encode(value, style)
+    const parentPath = path.slice(0, -1)
+    const key = path[path.length - 1]
+    // Field by field (rule 3): never create or replace a map here.
+    handle.change((doc) => {
+      const parent = at(doc, parentPath)
+      if (parent === null || typeof parent !== "object") throw new Error(`no map at ${parentPath.join(".")}`)
+      parent[key] = encoded
+    }, { message: `js: set ${path.join(".")}` })
+    return { heads: handle.heads() }
+  },
+
+  async wait({ url, path, equals }, timeoutMs) {
+    const handle = await handleOf(url, timeoutMs)
+    const what = `${path.join(".")} == ${JSON.stringify(equals)}`
+    return until(what, timeoutMs, () => {
+      const now = toJSON(at(handle.doc(), path))
+      return isDeepStrictEqual(now, equals) ? snapshot(handle) : undefined
+    }).catch((err) => {
+      throw new Error(`${err.message}; it is ${JSON.stringify(toJSON(at(handle.doc(), path)) ?? null)}`)
+    })
+  },
+
+  async wait_connected(_, timeoutMs) {
+    return until("a connection to the server", timeoutMs, () => (repo.peers.length > 0 ? { peers: repo.peers } : undefined))
+  },
+
+  async wait_synced({ url }, timeoutMs) {
+    const handle = await handleOf(url, timeoutMs)
+    let last = "no server connected"
+    return until("the server to hold our heads", timeoutMs, () => {
+      const ids = serverStorageIds()
+      if (repo.peers.length === 0) last = "no server connected"
+      else if (ids.length === 0) last = `the server (${repo.peers.join(",")}) sent no storage id`
+      for (const storageId of ids) {
+        const theirs = handle.getSyncInfo(storageId)?.lastHeads ?? []
+        const ours = handle.heads()
+        last = `ours ${JSON.stringify(ours)}, the server's ${JSON.stringify(theirs)}`
+        if (isDeepStrictEqual([...theirs].sort(), [...ours].sort())) return { heads: ours }
+      }
+      return undefined
+    }).catch((err) => {
+      throw new Error(`${err.message} (${last})`)
+    })
+  },
+
+  async flush() {
+    await repo.flush()
+    await storage?.settled()
+    return {}
+  },
+
+  async exit() {
+    await shutdown(0)
+  },
+}
+
+async function shutdown(code) {
+  const timer = setTimeout(() => fail("did not shut down within 5 s", 3), 5000)
+  timer.unref()
+  // Let the close handshake finish, so the server sees a clean goodbye.
+  const socket = adapter.socket
+  const closed = socket && socket.readyState !== socket.CLOSED
+    ? new Promise((resolve) => socket.once("close", resolve))
+    : Promise.resolve()
+  await repo.shutdown()
+  // Every write started, not only the flush's (see storage.mjs).
+  await storage?.settled()
+  await Promise.race([closed, sleep(1000)])
+  process.exit(code)
+}
+
+// --- the loop -----------------------------------------------------------------
+
+function reply(obj) {
+  process.stdout.write(`${JSON.stringify(obj)}\n`)
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+for await (const line of lines) {
+  if (!line.trim()) continue
+  let command
+  try {
+    command = JSON.parse(line)
+  } catch (err) {
+    reply({ ok: false, error: `not JSON: ${err.message}` })
+    continue
+  }
+  const run = commands[command.cmd]
+  if (!run) {
+    reply({ ok: false, error: `unknown command ${JSON.stringify(command.cmd)}` })
+    continue
+  }
+  const timeoutMs = Number.isInteger(command.timeout_ms) ? command.timeout_ms : args["timeout-ms"]
+  try {
+    reply({ ok: true, ...(await run(command, timeoutMs)) })
+  } catch (err) {
+    reply({ ok: false, error: err?.message ?? String(err) })
+  }
+}
+await shutdown(0)
