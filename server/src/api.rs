@@ -14,6 +14,13 @@ use crate::townships;
 /// An error as the API sends it: a status and a message.
 pub struct Failure(StatusCode, String);
 
+impl Failure {
+    /// A failure with `status` and a message for the user.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Failure(status, message.into())
+    }
+}
+
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         if self.0.is_server_error() {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use qunjian_shared::TownshipKind;
+use qunjian_shared::rules::Rules;
 
 use crate::{admin, db, serve, townships};
 
@@ -31,6 +32,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// The county's rules (thresholds, targets, quotas) as TOML; only the
+        /// keys that differ from the defaults are needed. See docs/rules.example.toml.
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
     /// Manage townships (乡镇).
     Township {
@@ -104,8 +109,21 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { data_dir, listen } => {
-            let server = serve::start(serve::ServeConfig { data_dir, listen }).await?;
+        Command::Serve {
+            data_dir,
+            listen,
+            rules,
+        } => {
+            let rules = match rules {
+                Some(path) => Rules::load(&path)?,
+                None => Rules::default(),
+            };
+            let server = serve::start(serve::ServeConfig {
+                data_dir,
+                listen,
+                rules,
+            })
+            .await?;
             // Scripts and tests read this line to learn the port.
             println!("qunjian-server listening on http://{}", server.addr);
             server.run_until_signal().await;

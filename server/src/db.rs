@@ -34,6 +34,8 @@ pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::projection::tables::SCHEMA)?;
+        conn.execute_batch(crate::peers::SCHEMA)?;
         Ok(())
     };
     setup().map_err(|source| DbError::Open { path, source })?;

@@ -8,14 +8,16 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use qunjian_shared::SqliteStorage;
+use qunjian_shared::rules::Rules;
 use samod::{AcceptorHandle, Repo};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::change_feed::ChangeFeed;
 use crate::db::{self, Db};
 use crate::shutdown::Shutdown;
-use crate::{api, doc_sync, health, watch};
+use crate::{api, doc_sync, health, peers, projection, report_api, watch};
 
 /// What `serve` needs to know.
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
+    /// The county's thresholds and targets.
+    pub rules: Rules,
 }
 
 /// What every request handler can reach.
@@ -37,6 +41,10 @@ pub struct AppState {
     pub acceptor: AcceptorHandle,
     /// The server's tables.
     pub db: Db,
+    /// The county's thresholds and targets.
+    pub rules: Arc<Rules>,
+    /// Devices connected now, per document.
+    pub live: peers::Live,
 }
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
@@ -46,6 +54,8 @@ pub struct RunningServer {
     shutdown: Shutdown,
     http: JoinHandle<()>,
     watcher: JoinHandle<()>,
+    projector: JoinHandle<()>,
+    peers: JoinHandle<()>,
     state: AppState,
 }
 
@@ -59,7 +69,15 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     let db = Db::open(&config.data_dir)?;
     let storage = SqliteStorage::open(db::db_path(&config.data_dir))?;
     let (feed, changed) = ChangeFeed::new(storage.clone());
-    let repo = Repo::build_tokio().with_storage(feed).load().await;
+    // Sync a document only with devices that ask for it (announce: false).
+    // samod's default announces every document to every peer, so each
+    // township's tablet would be sent the whole county (and every change
+    // to it): with 200 devices over 20 townships, 20x the sync work.
+    let repo = Repo::build_tokio()
+        .with_storage(feed)
+        .with_share_policy(samod::ShareConfig::read_write().with_announce(false))
+        .load()
+        .await;
     let sync_url = format!("ws://{}/sync", config.listen);
     let acceptor = repo
         .make_acceptor(
@@ -74,6 +92,8 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         storage,
         acceptor,
         db: db.clone(),
+        rules: Arc::new(config.rules.clone()),
+        live: peers::Live::default(),
     };
     let app = Router::new()
         .route("/sync", get(doc_sync::sync))
@@ -81,6 +101,9 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         .route("/api/townships", get(api::list_townships))
         .route("/api/townships/{code}", get(api::get_township))
         .route("/api/townships/{code}/document", get(api::get_document))
+        .route("/api/reports", get(report_api::list))
+        .route("/api/reports/{name}", get(report_api::report))
+        .route("/api/export/{file}", get(report_api::export))
         .with_state(state.clone());
 
     let listener = TcpListener::bind(config.listen)
@@ -89,7 +112,25 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let shutdown = Shutdown::new();
 
-    let watcher = tokio::spawn(watch::run(db, changed, shutdown.subscribe()));
+    let (to_projector, projector_rx) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = tokio::spawn(watch::run(
+        db.clone(),
+        changed,
+        to_projector,
+        shutdown.subscribe(),
+    ));
+    let peers = tokio::spawn(peers::run(
+        repo.clone(),
+        db.clone(),
+        state.live.clone(),
+        shutdown.subscribe(),
+    ));
+    let projector = tokio::spawn(projection::worker::run(
+        repo.clone(),
+        db,
+        projector_rx,
+        shutdown.subscribe(),
+    ));
     let stop = shutdown.clone();
     let http = tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -105,6 +146,8 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         shutdown,
         http,
         watcher,
+        projector,
+        peers,
         state,
     })
 }
@@ -126,6 +169,8 @@ impl RunningServer {
             tracing::error!("HTTP task ended badly: {e}");
         }
         let _ = self.watcher.await;
+        let _ = self.projector.await;
+        let _ = self.peers.await;
         self.state.repo.stop().await;
         if tokio::time::timeout(FLUSH_TIMEOUT, self.state.storage.flush())
             .await

@@ -1,7 +1,9 @@
-//! Keeps `townships.last_change_at` current from the change feed.
+//! Keeps `townships.last_change_at` current from the change feed, and tells
+//! the projector which documents to project again.
 //!
 //! Changes arrive in bursts (a device coming online with a day of edits
-//! sends hundreds); the time is written once per burst and township.
+//! sends hundreds); the time is written and the projection asked for once
+//! per burst and township.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -18,6 +20,7 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 pub async fn run(
     db: Db,
     mut feed: mpsc::UnboundedReceiver<DocumentId>,
+    project: mpsc::UnboundedSender<DocumentId>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -32,6 +35,10 @@ pub async fn run(
             }
         };
         let _ = tokio::time::timeout(DEBOUNCE, gather).await;
+        for doc in &changed {
+            // The projector only stops when the server does.
+            let _ = project.send(doc.clone());
+        }
         let at = townships::now();
         let written = db
             .call(move |conn| {

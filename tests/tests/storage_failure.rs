@@ -32,6 +32,7 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
     let server = start(ServeConfig {
         data_dir: scratch.data_dir(),
         listen: "127.0.0.1:0".parse().expect("addr"),
+        rules: Default::default(),
     })
     .await
     .expect("server starts");

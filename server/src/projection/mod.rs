@@ -1,0 +1,18 @@
+//! The projection: every township document flattened into SQL tables the
+//! reports query.
+//!
+//! Reports could hydrate documents on each request, but hydrating a large
+//! township takes seconds; flattening once per change and answering from
+//! SQL keeps every report fast and lets them filter and group with SQL.
+//!
+//! `read` turns one version of a document into plain data (pure); `write`
+//! replaces a township's rows with it in one transaction; `worker` decides
+//! when, off the sync path.
+
+pub mod read;
+pub mod tables;
+pub mod worker;
+pub mod write;
+
+pub use read::{Projected, ReadError};
+pub use worker::{Outcome, ProjectError, project};

@@ -1,0 +1,136 @@
+//! The projection tables: each township document flattened into rows the
+//! reports query with SQL.
+//!
+//! Every row carries its township's code, and a township's rows are only ever
+//! replaced all together (`write.rs`), so the tables are always a faithful
+//! copy of one version of each document — never half of one and half of the
+//! next. Units keep their whole record as JSON too: the rules engine works
+//! on typed units, and reading them back from JSON is cheaper and less
+//! error-prone than rebuilding them from columns.
+
+/// Created at every open; `IF NOT EXISTS` keeps it idempotent.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS p_units (
+    township     TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    parent       TEXT,
+    credit_code  TEXT,
+    employees    INTEGER,
+    female_staff INTEGER,
+    youth        INTEGER,
+    opened       TEXT,
+    archived     INTEGER NOT NULL,
+    record       TEXT NOT NULL,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS p_units_credit_code ON p_units (credit_code)
+    WHERE credit_code IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS p_organizations (
+    township    TEXT NOT NULL,
+    unit_id     TEXT NOT NULL,
+    org         TEXT NOT NULL,
+    formed      INTEGER NOT NULL,
+    form        TEXT,
+    established TEXT,
+    leader      TEXT,
+    PRIMARY KEY (township, unit_id, org)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS p_people (
+    township    TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    gender      TEXT,
+    birth_year  INTEGER,
+    unit_id     TEXT,
+    party_stage TEXT NOT NULL,
+    roles       TEXT NOT NULL,
+    archived    INTEGER NOT NULL,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS p_nominations (
+    township     TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    person_id    TEXT NOT NULL,
+    organization TEXT NOT NULL,
+    unit_id      TEXT NOT NULL,
+    year         INTEGER NOT NULL,
+    direct       INTEGER NOT NULL,
+    archived     INTEGER NOT NULL,
+    out_of_order TEXT,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS p_nomination_steps (
+    township      TEXT NOT NULL,
+    nomination_id TEXT NOT NULL,
+    step          TEXT NOT NULL,
+    date          TEXT NOT NULL,
+    decision      TEXT,
+    PRIMARY KEY (township, nomination_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS p_activities (
+    township           TEXT NOT NULL,
+    id                 TEXT NOT NULL,
+    kind               TEXT NOT NULL,
+    title              TEXT NOT NULL,
+    date               TEXT NOT NULL,
+    organizations      TEXT NOT NULL,
+    unit_ids           TEXT NOT NULL,
+    participants       INTEGER NOT NULL,
+    women_participants INTEGER NOT NULL,
+    archived           INTEGER NOT NULL,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS p_honors (
+    township         TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    title            TEXT NOT NULL,
+    level            TEXT NOT NULL,
+    year             INTEGER NOT NULL,
+    recipient_unit   TEXT,
+    recipient_person TEXT,
+    archived         INTEGER NOT NULL,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS p_visits (
+    township TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    cadre    TEXT NOT NULL,
+    unit_id  TEXT NOT NULL,
+    date     TEXT NOT NULL,
+    purpose  TEXT,
+    archived INTEGER NOT NULL,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+
+-- Validation findings and unresolved conflicts, as the quality report lists them.
+CREATE TABLE IF NOT EXISTS p_findings (
+    township   TEXT NOT NULL,
+    source     TEXT NOT NULL,   -- validation | conflict
+    map        TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    rule       TEXT NOT NULL,
+    message_zh TEXT NOT NULL,
+    message_en TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS p_findings_township ON p_findings (township);
+
+-- One row per township: which version of its document the rows above
+-- show, and the last failure to read it (kept until a later version reads).
+CREATE TABLE IF NOT EXISTS p_state (
+    township     TEXT PRIMARY KEY,
+    heads        TEXT,
+    projected_at TEXT,
+    error        TEXT,
+    error_at     TEXT
+);
+";

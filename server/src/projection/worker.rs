@@ -1,0 +1,162 @@
+//! The projector: a task that keeps the projection tables in step with the
+//! documents, without ever holding up sync.
+//!
+//! It receives the ids of documents that gained changes (already debounced
+//! by `watch`), and projects each one: a copy of the document is taken on
+//! samod's document actor (a quick clone), then the slow part — hydrating,
+//! validating, writing rows — runs on the blocking pool while sync goes on.
+//! Documents that change again while one is being projected are simply
+//! projected again afterwards; the rows always end at the latest version.
+
+use std::collections::{BTreeSet, HashMap};
+
+use qunjian_shared::schema::Date;
+use samod::{DocumentId, Repo};
+use tokio::sync::{mpsc, watch};
+
+use super::{read, write};
+use crate::db::{Db, DbError};
+use crate::townships::{self, Township};
+
+/// Why one township could not be projected this time.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// The server is stopping.
+    #[error("server is stopping")]
+    Stopping,
+    /// The township's document is not in storage.
+    #[error("乡镇文档不在存储中 (document {0} not in storage)")]
+    Missing(DocumentId),
+    /// The document could not be read; its previous rows stay.
+    #[error("{0}")]
+    Read(#[from] read::ReadError),
+    /// Reading panicked (malformed data hit a bug in a library): contained
+    /// here so one bad document never takes the server down.
+    #[error("读取文档时出错 (reading the document panicked): {0}")]
+    Panicked(String),
+    /// Writing the rows failed.
+    #[error("{0}")]
+    Db(#[from] DbError),
+}
+
+/// What happened to one township.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Rows rewritten.
+    Projected,
+    /// The rows already show this version.
+    Unchanged,
+}
+
+/// Project every township now (at startup), then whatever `changed` names
+/// until `stop` turns true or the channel closes.
+pub async fn run(
+    repo: Repo,
+    db: Db,
+    mut changed: mpsc::UnboundedReceiver<DocumentId>,
+    mut stop: watch::Receiver<bool>,
+) {
+    match db.call(townships::list).await {
+        Ok(all) => {
+            for township in all {
+                if *stop.borrow() {
+                    return;
+                }
+                report(&township, project(&repo, &db, &township).await, &db).await;
+            }
+        }
+        Err(e) => tracing::error!("projection cannot list townships: {e}"),
+    }
+    loop {
+        let first = tokio::select! {
+            doc = changed.recv() => match doc { Some(doc) => doc, None => return },
+            _ = stop.changed() => return,
+        };
+        let mut docs = BTreeSet::from([first]);
+        while let Ok(doc) = changed.try_recv() {
+            docs.insert(doc);
+        }
+        let by_doc: HashMap<DocumentId, Township> = match db.call(townships::list).await {
+            Ok(all) => all
+                .into_iter()
+                .map(|t| (t.document_id.clone(), t))
+                .collect(),
+            Err(e) => {
+                tracing::error!("projection cannot list townships: {e}");
+                continue;
+            }
+        };
+        for doc in docs {
+            if let Some(township) = by_doc.get(&doc) {
+                report(township, project(&repo, &db, township).await, &db).await;
+            }
+        }
+    }
+}
+
+async fn report(township: &Township, outcome: Result<Outcome, ProjectError>, db: &Db) {
+    match outcome {
+        Ok(Outcome::Projected) => tracing::debug!(code = %township.code, "projected"),
+        Ok(Outcome::Unchanged) => {}
+        Err(ProjectError::Stopping) => {}
+        Err(e) => {
+            tracing::warn!(code = %township.code, "projection failed, previous rows kept: {e}");
+            let (code, message, at) = (township.code.clone(), e.to_string(), townships::now());
+            let recorded = db
+                .call(move |conn| write::record_failure(conn, &code, &message, &at))
+                .await;
+            if let Err(e) = recorded {
+                tracing::error!("cannot record a projection failure: {e}");
+            }
+        }
+    }
+}
+
+/// Bring one township's rows up to its document's current version.
+pub async fn project(repo: &Repo, db: &Db, township: &Township) -> Result<Outcome, ProjectError> {
+    let handle = repo
+        .find(township.document_id.clone())
+        .await
+        .map_err(|_| ProjectError::Stopping)?
+        .ok_or_else(|| ProjectError::Missing(township.document_id.clone()))?;
+    // The clone is the only work done on the document actor.
+    let doc = handle
+        .with_document_async(|doc| doc.clone())
+        .await
+        .map_err(|_| ProjectError::Stopping)?;
+    let heads = qunjian_shared::doc_json::heads_hex(&doc.get_heads()).join(",");
+    let code = township.code.clone();
+    let shown = db
+        .call(move |conn| write::projected_heads(conn, &code))
+        .await?;
+    if shown.as_deref() == Some(heads.as_str()) {
+        return Ok(Outcome::Unchanged);
+    }
+    // Hydrating a large township takes a while: do it off the runtime and
+    // without holding the database, so the API keeps answering meanwhile.
+    let code = township.code.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        let today = Date(chrono::Local::now().date_naive());
+        read::read(&code, &doc, today)
+    })
+    .await;
+    let projected = match read {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return Err(ProjectError::Read(e)),
+        Err(join) if join.is_panic() => {
+            return Err(ProjectError::Panicked(panic_message(join.into_panic())));
+        }
+        Err(_) => return Err(ProjectError::Stopping),
+    };
+    db.call(move |conn| write::replace(conn, &projected, &townships::now()))
+        .await?;
+    Ok(Outcome::Projected)
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

@@ -1,0 +1,195 @@
+//! `GET /api/reports/{name}` (JSON) and `GET /api/export/{name}.csv|.xlsx`:
+//! the reports over HTTP. Reports are computed on the blocking pool from the
+//! projection tables, so a slow one never holds up sync.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use qunjian_shared::schema::Date;
+use serde::Serialize;
+
+use crate::api::Failure;
+use crate::export::{ExportContext, content_disposition, to_csv, to_xlsx};
+use crate::report_table::ReportTable;
+use crate::reports::{self, FilterQuery, Filters, ReportName};
+use crate::serve::AppState;
+use crate::townships;
+
+/// The JSON body of one report: the table, and what it was drawn for.
+#[derive(Serialize)]
+pub struct ReportBody {
+    /// The county, from the rules file.
+    pub county: String,
+    /// The date the figures stand on.
+    pub as_of: String,
+    /// The filters applied, as (Chinese label, value).
+    pub filters: Vec<(String, String)>,
+    /// The table.
+    #[serde(flatten)]
+    pub table: ReportTable,
+}
+
+/// `GET /api/reports`: the reports there are.
+pub async fn list() -> Json<Vec<serde_json::Value>> {
+    Json(
+        ReportName::ALL
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.as_str(),
+                    "json": format!("/api/reports/{}", r.as_str()),
+                    "csv": format!("/api/export/{}.csv", r.as_str()),
+                    "xlsx": format!("/api/export/{}.xlsx", r.as_str()),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// `GET /api/reports/{name}`.
+pub async fn report(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<FilterQuery>,
+) -> Result<Json<ReportBody>, Failure> {
+    let name = parse_name(&name)?;
+    let (filters, ctx) = prepare(&state, &query).await?;
+    let table = compute(&state, vec![name], filters.clone())
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report produced nothing")
+        })?;
+    Ok(Json(ReportBody {
+        county: ctx.county,
+        as_of: filters.as_of.to_string(),
+        filters: ctx.filters,
+        table,
+    }))
+}
+
+/// `GET /api/export/{file}`: `coverage.csv`, `gaps.xlsx`, … and `all.xlsx`
+/// (every report, one sheet each).
+pub async fn export(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(query): Query<FilterQuery>,
+) -> Result<Response, Failure> {
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(|| {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            format!("导出文件名应为 <报表>.csv 或 <报表>.xlsx，如 coverage.xlsx，实为“{file}”"),
+        )
+    })?;
+    let names = if stem == "all" && ext == "xlsx" {
+        ReportName::ALL.to_vec()
+    } else {
+        vec![parse_name(stem)?]
+    };
+    let (filters, ctx) = prepare(&state, &query).await?;
+    let tables = compute(&state, names.clone(), filters).await?;
+    let zh_stem = if stem == "all" {
+        "群团组织统计报表".to_string()
+    } else {
+        tables
+            .first()
+            .map_or(stem.to_string(), |t| t.title_zh.clone())
+    };
+    let (body, content_type) = match ext {
+        "csv" => {
+            let table = tables.first().ok_or_else(|| {
+                Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report produced nothing")
+            })?;
+            (to_csv(table, &ctx), "text/csv; charset=utf-8")
+        }
+        "xlsx" => (
+            to_xlsx(&tables, &ctx)
+                .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        other => {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                format!("不支持的导出格式 “{other}”：请用 .csv 或 .xlsx (use .csv or .xlsx)"),
+            ));
+        }
+    };
+    let (ascii, utf8) = ctx.file_names(stem, &zh_stem, ext);
+    let disposition = HeaderValue::from_str(&content_disposition(&ascii, &utf8))
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn parse_name(name: &str) -> Result<ReportName, Failure> {
+    ReportName::parse(name).ok_or_else(|| {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            format!(
+                "没有名为“{name}”的报表，可用: {} (no such report)",
+                ReportName::names()
+            ),
+        )
+    })
+}
+
+/// Check the filters (a township must exist) and say what the title rows
+/// will show.
+async fn prepare(
+    state: &AppState,
+    query: &FilterQuery,
+) -> Result<(Filters, ExportContext), Failure> {
+    let today = chrono::Local::now().date_naive();
+    let filters = Filters::parse(query, Date(today))
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let township_name = match &filters.township {
+        None => None,
+        Some(code) => {
+            let wanted = code.clone();
+            let found = state
+                .db
+                .call(move |conn| townships::get(conn, &wanted))
+                .await?;
+            match found {
+                Some(t) => Some(t.name),
+                None => {
+                    return Err(Failure::new(
+                        StatusCode::NOT_FOUND,
+                        format!("没有乡镇代码 {code} (no township with code {code})"),
+                    ));
+                }
+            }
+        }
+    };
+    let ctx = ExportContext {
+        county: state.rules.county_name.clone(),
+        generated: today,
+        filters: filters.describe(township_name.as_deref()),
+    };
+    Ok((filters, ctx))
+}
+
+async fn compute(
+    state: &AppState,
+    names: Vec<ReportName>,
+    filters: Filters,
+) -> Result<Vec<ReportTable>, Failure> {
+    let rules = state.rules.clone();
+    let connected = state.live.snapshot();
+    Ok(state
+        .db
+        .call(move |conn| {
+            names
+                .into_iter()
+                .map(|name| reports::build(name, conn, &filters, &rules, &connected))
+                .collect()
+        })
+        .await?)
+}

@@ -1,0 +1,83 @@
+//! `coverage`: each formation and staffing rate, per township and for the
+//! county, as required / formed / rate / target / met.
+//!
+//! The county's figure is the sum of the townships' counts, not an average
+//! of their rates: a township of 3 enterprises must not weigh as much as
+//! one of 300.
+
+use qunjian_shared::rules::{Rate, Rules, TargetId, coverage, sum_rates};
+use qunjian_shared::schema::OrgKind;
+
+use super::filters::Filters;
+use super::source::{TownshipRef, UnitRow};
+use super::{TOTAL_ZH, table};
+use crate::report_table::{Cell, ReportTable};
+
+/// Which organization a target measures, for the `organization` filter.
+pub fn target_org(t: TargetId) -> OrgKind {
+    match t {
+        TargetId::UnionLarge | TargetId::UnionMedium | TargetId::UnionAll => OrgKind::Union,
+        TargetId::League => OrgKind::League,
+        TargetId::WomensHome => OrgKind::WomensHome,
+        TargetId::WomenOrgLiangxin | TargetId::WomensCommittee | TargetId::FederationChair => {
+            OrgKind::Women
+        }
+    }
+}
+
+/// Build the table.
+pub fn build(
+    townships: &[TownshipRef],
+    units: &[UnitRow],
+    f: &Filters,
+    rules: &Rules,
+) -> ReportTable {
+    let wanted = |r: &Rate| f.organization.is_none_or(|o| target_org(r.target) == o);
+    let mut out = Vec::new();
+    let mut all = Vec::new();
+    for t in townships {
+        let mine: Vec<_> = units
+            .iter()
+            .filter(|u| u.township == t.code)
+            .map(|u| u.unit.clone())
+            .collect();
+        let rates = coverage(&mine, rules, f.as_of);
+        for r in rates.iter().filter(|r| wanted(r)) {
+            out.push(cells(&t.name, &t.code, r));
+        }
+        all.extend(rates);
+    }
+    for r in sum_rates(&all).iter().filter(|r| wanted(r)) {
+        out.push(cells(TOTAL_ZH, "", r));
+    }
+    table(
+        "coverage",
+        "组建率与配备率",
+        &[
+            ("township", "乡镇"),
+            ("township_code", "乡镇代码"),
+            ("target", "指标"),
+            ("target_key", "指标代码"),
+            ("required", "应建数"),
+            ("formed", "已建数"),
+            ("rate", "组建率"),
+            ("target_rate", "目标"),
+            ("met", "是否达标"),
+        ],
+        out,
+    )
+}
+
+fn cells(name: &str, code: &str, r: &Rate) -> Vec<Cell> {
+    vec![
+        Cell::Text(name.to_string()),
+        Cell::Text(code.to_string()),
+        Cell::Text(r.label_zh.clone()),
+        Cell::Text(r.target.as_str().to_string()),
+        Cell::Int(r.required.into()),
+        Cell::Int(r.formed.into()),
+        r.rate.map_or(Cell::Empty, Cell::Percent),
+        Cell::Percent(r.target_rate),
+        r.met.map_or(Cell::Empty, Cell::Bool),
+    ]
+}

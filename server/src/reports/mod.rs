@@ -1,0 +1,151 @@
+//! The county's reports. Each file is one report: it reads plain rows
+//! (`source`) and computes a [`ReportTable`], which the API sends as JSON and
+//! `export` writes as CSV or Excel. The arithmetic is in pure functions over
+//! those rows and the [`Rules`]; only `source` and the small SQL reports
+//! touch the database.
+
+pub mod activities;
+pub mod coverage;
+pub mod filters;
+pub mod gaps;
+pub mod honors;
+pub mod nominations;
+pub mod quality;
+pub mod source;
+pub mod sync;
+pub mod visits;
+
+use qunjian_shared::rules::Rules;
+use qunjian_shared::schema::{OrgKind, RecommendingOrg};
+use rusqlite::Connection;
+
+pub use filters::{FilterError, FilterQuery, Filters};
+pub use sync::ConnectedNow;
+
+use crate::db::DbError;
+use crate::report_table::{Cell, Column, ReportTable};
+
+/// The name of the county-wide total row.
+pub const TOTAL_ZH: &str = "全县合计";
+
+/// A report, by the name in its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportName {
+    /// 组建率与配备率.
+    Coverage,
+    /// 应建未建.
+    Gaps,
+    /// 推优入党情况.
+    Nominations,
+    /// 活动开展情况.
+    Activities,
+    /// 荣誉表彰.
+    Honors,
+    /// 联系走访情况.
+    Visits,
+    /// 数据质量.
+    Quality,
+    /// 同步情况.
+    Sync,
+}
+
+impl ReportName {
+    /// Every report, in the order the dashboard and the workbook show them.
+    pub const ALL: &[ReportName] = &[
+        ReportName::Coverage,
+        ReportName::Gaps,
+        ReportName::Nominations,
+        ReportName::Activities,
+        ReportName::Honors,
+        ReportName::Visits,
+        ReportName::Quality,
+        ReportName::Sync,
+    ];
+
+    /// The name in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportName::Coverage => "coverage",
+            ReportName::Gaps => "gaps",
+            ReportName::Nominations => "nominations",
+            ReportName::Activities => "activities",
+            ReportName::Honors => "honors",
+            ReportName::Visits => "visits",
+            ReportName::Quality => "quality",
+            ReportName::Sync => "sync",
+        }
+    }
+
+    /// A report by its URL name.
+    pub fn parse(s: &str) -> Option<ReportName> {
+        ReportName::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+
+    /// Every URL name, for an error message.
+    pub fn names() -> String {
+        ReportName::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Compute report `name` for `f`.
+pub fn build(
+    name: ReportName,
+    conn: &Connection,
+    f: &Filters,
+    rules: &Rules,
+    connected: &ConnectedNow,
+) -> Result<ReportTable, DbError> {
+    let townships = source::townships(conn, f)?;
+    Ok(match name {
+        ReportName::Coverage => coverage::build(&townships, &source::units(conn, f)?, f, rules),
+        ReportName::Gaps => gaps::build(&townships, &source::units(conn, f)?, f, rules),
+        ReportName::Nominations => {
+            let org = f.organization.and_then(recommending);
+            let rows = source::nominations(conn, f)?;
+            nominations::build(&townships, &rows, org, rules)
+        }
+        ReportName::Activities => activities::build(&townships, &source::activities(conn, f)?, f),
+        ReportName::Honors => honors::build(conn, &townships, f)?,
+        ReportName::Visits => visits::build(conn, &townships, &source::units(conn, f)?, f, rules)?,
+        ReportName::Quality => quality::build(conn, &townships, f)?,
+        ReportName::Sync => sync::build(conn, f, connected)?,
+    })
+}
+
+/// The recommending organization an organization filter means, if any.
+fn recommending(o: OrgKind) -> Option<RecommendingOrg> {
+    match o {
+        OrgKind::Union => Some(RecommendingOrg::Union),
+        OrgKind::League => Some(RecommendingOrg::League),
+        OrgKind::Women => Some(RecommendingOrg::Women),
+        OrgKind::Party | OrgKind::WomensHome => None,
+    }
+}
+
+/// A table from `(key, 中文表头)` pairs and rows.
+pub fn table(
+    name: &str,
+    title_zh: &str,
+    columns: &[(&str, &str)],
+    rows: Vec<Vec<Cell>>,
+) -> ReportTable {
+    ReportTable {
+        name: name.to_string(),
+        title_zh: title_zh.to_string(),
+        columns: columns.iter().map(|(k, h)| Column::new(*k, *h)).collect(),
+        rows,
+    }
+}
+
+/// `part / whole` as a percent cell, empty when there is no whole.
+pub fn share(part: i64, whole: i64) -> Cell {
+    if whole > 0 {
+        Cell::Percent(part as f64 / whole as f64)
+    } else {
+        Cell::Empty
+    }
+}

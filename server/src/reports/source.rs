@@ -1,0 +1,197 @@
+//! Reading the projection tables back as plain data for the reports.
+//!
+//! Each report is a pure function of what these return, so it can be
+//! tested on hand-made rows; only this file knows the SQL.
+
+use qunjian_shared::schema::{Date, Unit};
+use rusqlite::{Connection, params};
+
+use super::filters::Filters;
+use crate::db::DbError;
+
+/// A township the report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TownshipRef {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// The townships `f` covers, by code.
+pub fn townships(conn: &Connection, f: &Filters) -> Result<Vec<TownshipRef>, DbError> {
+    let mut stmt = conn
+        .prepare("SELECT code, name FROM townships WHERE ?1 IS NULL OR code = ?1 ORDER BY code")?;
+    let rows = stmt.query_map([&f.township], |r| {
+        Ok(TownshipRef {
+            code: r.get(0)?,
+            name: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A unit with where it lives.
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    /// Township code.
+    pub township: String,
+    /// Unit id.
+    pub id: String,
+    /// The unit.
+    pub unit: Unit,
+}
+
+/// Every unit of the covered townships, archived ones included (the rules
+/// decide what archived means).
+pub fn units(conn: &Connection, f: &Filters) -> Result<Vec<UnitRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT township, id, record FROM p_units WHERE ?1 IS NULL OR township = ?1
+         ORDER BY township, name, id",
+    )?;
+    let rows = stmt.query_map([&f.township], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (township, id, record) = row?;
+        // The projection wrote this JSON from a typed unit; a row that no
+        // longer parses (an older server's shape) is skipped, not fatal.
+        match serde_json::from_str::<Unit>(&record) {
+            Ok(unit) => out.push(UnitRow { township, id, unit }),
+            Err(e) => tracing::warn!(%township, %id, "projected unit unreadable: {e}"),
+        }
+    }
+    Ok(out)
+}
+
+/// A 推优 record as the nominations report needs it.
+#[derive(Debug, Clone)]
+pub struct NominationRow {
+    /// Township code.
+    pub township: String,
+    /// Year.
+    pub year: i32,
+    /// union, league or women.
+    pub organization: String,
+    /// Steps recorded by `as_of`, by name.
+    pub steps: Vec<String>,
+    /// The party decision, if recorded by `as_of`.
+    pub decision: Option<String>,
+    /// The person's birth year, if known.
+    pub birth_year: Option<i32>,
+    /// The person's gender, if known.
+    pub gender: Option<String>,
+    /// Steps recorded without their predecessor.
+    pub out_of_order: Option<String>,
+}
+
+/// Every live (not archived) nomination of the covered townships and year.
+pub fn nominations(conn: &Connection, f: &Filters) -> Result<Vec<NominationRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT n.township, n.id, n.year, n.organization, p.birth_year, p.gender, n.out_of_order
+         FROM p_nominations n
+         LEFT JOIN p_people p ON p.township = n.township AND p.id = n.person_id
+         WHERE n.archived = 0 AND (?1 IS NULL OR n.township = ?1) AND (?2 IS NULL OR n.year = ?2)
+         ORDER BY n.township, n.year, n.id",
+    )?;
+    let mut steps = conn.prepare(
+        "SELECT step, date, decision FROM p_nomination_steps
+         WHERE township = ?1 AND nomination_id = ?2",
+    )?;
+    let rows = stmt.query_map(params![f.township, f.year], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i32>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<i32>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (township, id, year, organization, birth_year, gender, out_of_order) = row?;
+        let mut names = Vec::new();
+        let mut decision = None;
+        let recorded = steps.query_map(params![township, id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for step in recorded {
+            let (name, date, dec) = step?;
+            if !on_or_before(&date, f.as_of) {
+                continue;
+            }
+            if name == "party_decision" {
+                decision = dec;
+            }
+            names.push(name);
+        }
+        out.push(NominationRow {
+            township,
+            year,
+            organization,
+            steps: names,
+            decision,
+            birth_year,
+            gender,
+            out_of_order,
+        });
+    }
+    Ok(out)
+}
+
+/// An activity as the activities report needs it.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    /// Township code.
+    pub township: String,
+    /// Organizing organizations.
+    pub organizations: Vec<String>,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Participants.
+    pub participants: i64,
+    /// Women among them.
+    pub women: i64,
+}
+
+/// Live activities of the covered townships dated by `as_of` (and in the year).
+pub fn activities(conn: &Connection, f: &Filters) -> Result<Vec<ActivityRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT township, organizations, date, participants, women_participants FROM p_activities
+         WHERE archived = 0 AND (?1 IS NULL OR township = ?1) AND date <= ?2
+           AND (?3 IS NULL OR substr(date, 1, 4) = CAST(?3 AS TEXT))
+         ORDER BY township, date",
+    )?;
+    let rows = stmt.query_map(params![f.township, f.as_of.to_string(), f.year], |r| {
+        let orgs: String = r.get(1)?;
+        let date: String = r.get(2)?;
+        Ok(ActivityRow {
+            township: r.get(0)?,
+            organizations: orgs
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            month: date.get(..7).unwrap_or(&date).to_string(),
+            participants: r.get(3)?,
+            women: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether an ISO date string is on or before `as_of`. Dates sort as text.
+pub fn on_or_before(date: &str, as_of: Date) -> bool {
+    date <= as_of.to_string().as_str()
+}
