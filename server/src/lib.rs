@@ -25,5 +25,6 @@ pub mod serve;
 pub mod shutdown;
 pub mod townships;
 pub mod watch;
+pub mod web;
 
 pub use serve::{RunningServer, ServeConfig, start};

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use crate::change_feed::ChangeFeed;
 use crate::db::{self, Db};
 use crate::shutdown::Shutdown;
-use crate::{api, doc_sync, health, peers, projection, report_api, watch};
+use crate::{api, doc_sync, health, peers, projection, report_api, watch, web};
 
 /// What `serve` needs to know.
 #[derive(Debug, Clone)]
@@ -96,6 +96,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         live: peers::Live::default(),
     };
     let app = Router::new()
+        .route("/", get(web::index))
         .route("/sync", get(doc_sync::sync))
         .route("/healthz", get(health::healthz))
         .route("/api/townships", get(api::list_townships))

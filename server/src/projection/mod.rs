@@ -14,5 +14,8 @@ pub mod tables;
 pub mod worker;
 pub mod write;
 
+#[cfg(test)]
+mod tests;
+
 pub use read::{Projected, ReadError};
 pub use worker::{Outcome, ProjectError, project};

@@ -18,6 +18,9 @@ use super::{read, write};
 use crate::db::{Db, DbError};
 use crate::townships::{self, Township};
 
+/// The least time between two rounds of projection.
+const MIN_REST: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Why one township could not be projected this time.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
@@ -86,10 +89,20 @@ pub async fn run(
                 continue;
             }
         };
+        let started = std::time::Instant::now();
         for doc in docs {
             if let Some(township) = by_doc.get(&doc) {
                 report(township, project(&repo, &db, township).await, &db).await;
             }
+        }
+        // Under a steady stream of edits, re-reading a large document after
+        // every burst would keep a core busy with projection alone. Resting
+        // at least as long as the work took caps projection at about half a
+        // core; changes arriving meanwhile are merged into the next batch.
+        let rest = started.elapsed().max(MIN_REST);
+        tokio::select! {
+            _ = tokio::time::sleep(rest) => {}
+            _ = stop.changed() => return,
         }
     }
 }
