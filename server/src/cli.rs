@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use qunjian_shared::TownshipKind;
 use qunjian_shared::rules::Rules;
@@ -115,7 +116,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rules,
         } => {
             let rules = match rules {
-                Some(path) => Rules::load(&path)?,
+                Some(path) => Rules::load(&path)
+                    .with_context(|| format!("规则文件 {} 有误，服务未启动", path.display()))?,
                 None => Rules::default(),
             };
             let server = serve::start(serve::ServeConfig {

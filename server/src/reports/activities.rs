@@ -9,7 +9,7 @@ use qunjian_shared::schema::OrgKind;
 
 use super::filters::Filters;
 use super::source::{ActivityRow, TownshipRef};
-use super::{TOTAL_ZH, share, table};
+use super::{TOTAL_ZH, table};
 use crate::report_table::{Cell, ReportTable};
 
 /// Build the table from the rows `source::activities` read.
@@ -81,6 +81,6 @@ fn row(name: &str, code: &str, org: &str, month: &str, s: (i64, i64, i64)) -> Ve
         Cell::Int(s.0),
         Cell::Int(s.1),
         Cell::Int(s.2),
-        share(s.2, s.1),
+        Cell::percent_of(s.2, s.1),
     ]
 }

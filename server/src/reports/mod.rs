@@ -140,12 +140,3 @@ pub fn table(
         rows,
     }
 }
-
-/// `part / whole` as a percent cell, empty when there is no whole.
-pub fn share(part: i64, whole: i64) -> Cell {
-    if whole > 0 {
-        Cell::Percent(part as f64 / whole as f64)
-    } else {
-        Cell::Empty
-    }
-}

@@ -12,7 +12,7 @@ use qunjian_shared::rules::Rules;
 use qunjian_shared::schema::{RecommendingOrg, StepName};
 
 use super::source::{NominationRow, TownshipRef};
-use super::{TOTAL_ZH, share, table};
+use super::{TOTAL_ZH, table};
 use crate::report_table::{Cell, ReportTable};
 
 /// Counts for one group of nominations.
@@ -191,9 +191,9 @@ fn cells(
     row.extend([
         Cell::Int(t.development_targets),
         Cell::Int(t.under_35),
-        share(t.under_35, t.total),
+        Cell::percent_of(t.under_35, t.total),
         Cell::Int(t.women),
-        share(t.women, t.total),
+        Cell::percent_of(t.women, t.total),
         Cell::Int(t.out_of_order),
     ]);
     match quota {
@@ -205,4 +205,100 @@ fn cells(
         None => row.extend([Cell::Empty, Cell::Empty, Cell::Empty]),
     }
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nomination(
+        township: &str,
+        org: &str,
+        steps: &[&str],
+        birth_year: Option<i32>,
+        gender: &str,
+    ) -> NominationRow {
+        NominationRow {
+            township: township.into(),
+            year: 2026,
+            organization: org.into(),
+            steps: steps.iter().map(|s| s.to_string()).collect(),
+            decision: steps
+                .contains(&"party_decision")
+                .then(|| "development_target".to_string()),
+            birth_year,
+            gender: Some(gender.into()),
+            out_of_order: steps
+                .first()
+                .filter(|s| **s != "assembly")
+                .map(|s| format!("{s}<assembly")),
+        }
+    }
+
+    fn column(t: &ReportTable, key: &str) -> usize {
+        t.columns
+            .iter()
+            .position(|c| c.key == key)
+            .expect("column exists")
+    }
+
+    #[test]
+    fn counts_each_step_shares_and_the_quota_rows() {
+        let townships = [TownshipRef {
+            code: "101".into(),
+            name: "城关镇".into(),
+        }];
+        let rows = [
+            // 2026 - 1995 = 31: under 35.
+            nomination(
+                "101",
+                "women",
+                &["assembly", "inspection"],
+                Some(1995),
+                "female",
+            ),
+            // 2026 - 1980 = 46.
+            nomination("101", "women", &["assembly"], Some(1980), "female"),
+            // Out of order: inspection without assembly.
+            nomination("101", "league", &["inspection"], Some(2000), "male"),
+            nomination(
+                "101",
+                "union",
+                &[
+                    "assembly",
+                    "inspection",
+                    "approval",
+                    "upper_review",
+                    "recommended",
+                    "party_decision",
+                ],
+                None,
+                "male",
+            ),
+        ];
+        let t = build(&townships, &rows, None, &Rules::default());
+        let row = |township: &str, org: &str| {
+            t.rows
+                .iter()
+                .find(|r| r[0] == Cell::Text(township.into()) && r[3] == Cell::Text(org.into()))
+                .expect("row exists")
+        };
+        let women = row("城关镇", "妇女组织");
+        assert_eq!(women[column(&t, "nominated")], Cell::Int(2));
+        assert_eq!(women[column(&t, "assembly")], Cell::Int(2));
+        assert_eq!(women[column(&t, "inspection")], Cell::Int(1));
+        assert_eq!(women[column(&t, "under_35")], Cell::Int(1));
+        assert_eq!(women[column(&t, "women_share")], Cell::Percent(1.0));
+        let league = row("城关镇", "团组织");
+        assert_eq!(league[column(&t, "out_of_order")], Cell::Int(1));
+        // County rows: union, league, women (quota 60–100), union+league
+        // (200–300), all (300–400); 4 nominations are far below every quota.
+        let all = t.rows.last().expect("total row");
+        assert_eq!(all[0], Cell::Text(TOTAL_ZH.into()));
+        assert_eq!(all[3], Cell::Text("群团组织合计".into()));
+        assert_eq!(all[column(&t, "nominated")], Cell::Int(4));
+        assert_eq!(all[column(&t, "development_targets")], Cell::Int(1));
+        assert_eq!(all[column(&t, "quota_min")], Cell::Int(300));
+        assert_eq!(all[column(&t, "quota_met")], Cell::Bool(false));
+    }
 }
