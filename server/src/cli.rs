@@ -79,6 +79,9 @@ enum TownshipCommand {
 /// Run the CLI with the process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        default_sigpipe();
+    }
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -96,6 +99,19 @@ pub fn main() -> ExitCode {
             eprintln!("错误: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `qunjian-server township list | head` would
+/// end in a panic inside `println!`; the admin commands stop quietly
+/// instead, as `cat` does. Never for `serve`: there a peer closing its
+/// socket must be an error on that socket, not the end of the server.
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called in main before the runtime starts any thread;
+    // restoring a signal's default disposition has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -13,9 +13,11 @@ pub mod doc_json;
 pub mod edit;
 pub mod meta;
 pub mod migrate;
+pub mod rules;
 pub mod schema;
 pub mod storage;
 pub mod validation;
 
 pub use meta::{MetaError, SCHEMA_VERSION, TownshipKind, TownshipMeta};
+pub use rules::{Rules, RulesError};
 pub use storage::{SqliteStorage, StorageError, StorageHealth, StorageOptions};

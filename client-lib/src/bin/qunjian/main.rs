@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Township};
 
 mod check;
+mod orgs;
 mod raw;
 mod records;
 
@@ -58,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: records::UnitCommand,
     },
+    /// Organizations (组织) of a unit: `org set <unit-id> union --established 2026-03-01` (offline).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// People (人员): add, list (offline).
     Person {
         #[command(subcommand)]
@@ -85,7 +91,26 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Record an organization as formed (or not), with its date, form and leader.
+    Set(orgs::OrgSet),
+}
+
+/// Rust ignores SIGPIPE, so `qunjian unit list | head` would end in a
+/// panic inside `println!`. A command-line tool should stop quietly when its
+/// reader goes away, as `cat` does.
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists;
+    // restoring a signal's default disposition has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("warn,samod=error,samod_core=error")
@@ -157,6 +182,9 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
             value,
         } => check::resolve(&open(replica, doc_url).await?, &map, &id, &field, &value),
         Command::Unit { command } => records::unit(&open(replica, doc_url).await?, command),
+        Command::Org {
+            command: OrgCommand::Set(args),
+        } => orgs::set(&open(replica, doc_url).await?, args),
         Command::Person { command } => records::person(&open(replica, doc_url).await?, command),
     }
 }

@@ -160,7 +160,7 @@ pub fn person(township: &Township, command: PersonCommand) -> anyhow::Result<()>
 }
 
 /// Parse an enum from its stored code or its Chinese word.
-fn enum_value<T: EnumValues + std::str::FromStr>(given: &str, flag: &str) -> anyhow::Result<T> {
+pub fn enum_value<T: EnumValues + std::str::FromStr>(given: &str, flag: &str) -> anyhow::Result<T> {
     let given = given.trim();
     let code = T::values()
         .into_iter()

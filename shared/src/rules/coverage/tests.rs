@@ -1,0 +1,227 @@
+//! Tests of `coverage` and `sum_rates`, against figures worked out by hand.
+
+use super::super::fixture::{as_of, date, enterprise, enterprise_with_union, social_org};
+use super::*;
+
+fn rate_of(rates: &[Rate], id: TargetId) -> &Rate {
+    rates
+        .iter()
+        .find(|r| r.target == id)
+        .unwrap_or_else(|| panic!("no {id} in {rates:?}"))
+}
+
+/// `(required, formed, met)` of one target.
+fn figures(rates: &[Rate], id: TargetId) -> (u32, u32, Option<bool>) {
+    let r = rate_of(rates, id);
+    (r.required, r.formed, r.met)
+}
+
+#[test]
+fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
+    let mut units: Vec<Unit> = (0..17).map(|_| enterprise_with_union(60)).collect();
+    units.extend((0..3).map(|_| enterprise(60)));
+    let rates = coverage(&units, &Rules::default(), as_of());
+
+    let medium = rate_of(&rates, TargetId::UnionMedium);
+    assert_eq!((medium.required, medium.formed), (20, 17));
+    assert_eq!(medium.rate, Some(0.85));
+    assert_eq!(medium.target_rate, 0.85);
+    assert_eq!(medium.met, Some(true));
+    assert_eq!(medium.label_zh, "职工 50 人以上企业工会组建率");
+
+    // The same twenty against the all-enterprise target of 90 %: short.
+    assert_eq!(figures(&rates, TargetId::UnionAll), (20, 17, Some(false)));
+    // No enterprise of 100: nothing required, no rate, no verdict.
+    let large = rate_of(&rates, TargetId::UnionLarge);
+    assert_eq!((large.required, large.rate, large.met), (0, None, None));
+}
+
+#[test]
+fn every_target_is_listed_in_order_even_with_no_units() {
+    let rates = coverage(&[], &Rules::default(), as_of());
+    let ids: Vec<TargetId> = rates.iter().map(|r| r.target).collect();
+    assert_eq!(ids, TargetId::ALL);
+    assert!(rates.iter().all(|r| r.rate.is_none() && r.met.is_none()));
+    assert_eq!(rate_of(&rates, TargetId::FederationChair).target_rate, 0.7);
+}
+
+/// A township worked out by hand:
+///
+/// | unit | kind, size | has |
+/// |---|---|---|
+/// | e1 | enterprise, 150 employees | union |
+/// | e2 | enterprise, 120 | — |
+/// | e3 | enterprise, 60 | union (founded 2025-08, after as_of) |
+/// | e4 | enterprise, 10 | union |
+/// | e5 | enterprise, employees unknown | — |
+/// | e6 | enterprise, 500, archived | — |
+/// | s1 | social org, 30 women, party org, 4 youth | 妇工委, league |
+/// | s2 | social org, 12 women | — |
+/// | s3 | social org, 0 women | — |
+/// | v1, v2, v3 | villages | 妇女之家 in v1, v2 |
+/// | c1 | community | 妇联, chair full-time; no 妇女之家 |
+/// | a1 | agency | 妇委会 |
+/// | i1 | institution | — |
+fn township() -> Vec<Unit> {
+    let mut e1 = enterprise_with_union(150);
+    e1.name = "e1".into();
+    let e2 = enterprise(120);
+    let mut e3 = enterprise(60);
+    e3.union.formed = true;
+    e3.union.established = Some(date("2025-08-01"));
+    let e4 = enterprise_with_union(10);
+    let mut e5 = enterprise(0);
+    e5.employees = None;
+    let mut e6 = enterprise(500);
+    e6.archived = true;
+
+    let mut s1 = social_org(30);
+    s1.party_org.formed = true;
+    s1.youth = Some(4);
+    s1.league.formed = true;
+    s1.women_org.formed = true;
+    s1.women_org.form = Some(WomenOrgForm::WorkCommittee);
+    let s2 = social_org(12);
+    let s3 = social_org(0);
+
+    let village = |home: bool| {
+        let mut v = Unit::new("村", UnitKind::Village);
+        v.womens_home.formed = home;
+        v
+    };
+    let mut c1 = Unit::new("社区", UnitKind::Community);
+    c1.women_org.formed = true;
+    c1.women_org.form = Some(WomenOrgForm::Federation);
+    c1.women_org.chair_full_time = Some(true);
+    let mut a1 = Unit::new("机关", UnitKind::Agency);
+    a1.women_org.formed = true;
+    a1.women_org.form = Some(WomenOrgForm::Committee);
+    let i1 = Unit::new("学校", UnitKind::Institution);
+
+    vec![
+        e1,
+        e2,
+        e3,
+        e4,
+        e5,
+        e6,
+        s1,
+        s2,
+        s3,
+        village(true),
+        village(true),
+        village(false),
+        c1,
+        a1,
+        i1,
+    ]
+}
+
+#[test]
+fn a_township_worked_out_by_hand() {
+    let rates = coverage(&township(), &Rules::default(), as_of());
+    // ≥ 100: e1, e2 (e6 archived) → 1 of 2.
+    assert_eq!(figures(&rates, TargetId::UnionLarge), (2, 1, Some(false)));
+    // ≥ 50: e1, e2, e3; e3's union is founded after as_of → 1 of 3.
+    assert_eq!(figures(&rates, TargetId::UnionMedium), (3, 1, Some(false)));
+    // All: e1..e5 → e1, e4 → 2 of 5.
+    assert_eq!(figures(&rates, TargetId::UnionAll), (5, 2, Some(false)));
+    assert_eq!(rate_of(&rates, TargetId::UnionAll).rate, Some(0.4));
+    // League: s1 only → 1 of 1.
+    assert_eq!(figures(&rates, TargetId::League), (1, 1, Some(true)));
+    // 妇女之家: v1, v2, v3, c1 → 2 of 4.
+    assert_eq!(figures(&rates, TargetId::WomensHome), (4, 2, Some(false)));
+    // 两新 women: s1 (妇工委, has it), s2 (liaison, lacks) → 1 of 2.
+    assert_eq!(
+        figures(&rates, TargetId::WomenOrgLiangxin),
+        (2, 1, Some(false))
+    );
+    // 妇委会: a1, i1 → 1 of 2.
+    assert_eq!(
+        figures(&rates, TargetId::WomensCommittee),
+        (2, 1, Some(false))
+    );
+    // Chairs: c1's 妇联 → 1 of 1.
+    assert_eq!(
+        figures(&rates, TargetId::FederationChair),
+        (1, 1, Some(true))
+    );
+}
+
+#[test]
+fn two_months_later_the_same_township_looks_different() {
+    // On 2025-09-01 e3's union exists: ≥ 50 becomes 2 of 3.
+    let rates = coverage(&township(), &Rules::default(), date("2025-09-01"));
+    assert_eq!(figures(&rates, TargetId::UnionMedium), (3, 2, Some(false)));
+}
+
+#[test]
+fn archived_units_are_excluded() {
+    let mut closed = enterprise(200);
+    closed.archived = true;
+    let units = vec![enterprise_with_union(200), closed];
+    let rates = coverage(&units, &Rules::default(), as_of());
+    assert_eq!(figures(&rates, TargetId::UnionLarge), (1, 1, Some(true)));
+}
+
+#[test]
+fn seven_full_time_chairs_in_ten_federations_meets_70_percent() {
+    let federation = |full_time: Option<bool>| {
+        let mut u = Unit::new("村", UnitKind::Village);
+        u.women_org.formed = true;
+        u.women_org.form = Some(WomenOrgForm::Federation);
+        u.women_org.chair_full_time = full_time;
+        u
+    };
+    let mut units: Vec<Unit> = (0..7).map(|_| federation(Some(true))).collect();
+    units.push(federation(Some(false)));
+    units.push(federation(None)); // not recorded: not full-time
+    units.push(federation(Some(false)));
+    // A 妇代会 is not a federation: not counted.
+    let mut congress = federation(Some(true));
+    congress.women_org.form = Some(WomenOrgForm::Congress);
+    units.push(congress);
+    let rates = coverage(&units, &Rules::default(), as_of());
+    let chair = rate_of(&rates, TargetId::FederationChair);
+    assert_eq!((chair.required, chair.formed), (10, 7));
+    assert_eq!(chair.rate, Some(0.7));
+    assert_eq!(chair.met, Some(true));
+}
+
+#[test]
+fn county_totals_add_counts_not_rates() {
+    let rules = Rules::default();
+    // Township A: 2 of 3 enterprises have unions; township B: 1 of 1.
+    let a = coverage(
+        &[
+            enterprise_with_union(30),
+            enterprise_with_union(30),
+            enterprise(30),
+        ],
+        &rules,
+        as_of(),
+    );
+    let b = coverage(&[enterprise_with_union(30)], &rules, as_of());
+    let county = sum_rates(a.iter().chain(b.iter()));
+    let all = rate_of(&county, TargetId::UnionAll);
+    // 3 of 4 = 75 %, not the average of 66.7 % and 100 % (83.3 %).
+    assert_eq!((all.required, all.formed), (4, 3));
+    assert_eq!(all.rate, Some(0.75));
+    assert_eq!(all.met, Some(false));
+    assert_eq!(county.len(), TargetId::ALL.len());
+    assert_eq!(sum_rates([]), vec![]);
+}
+
+#[test]
+fn targets_follow_the_countys_rules() {
+    let rules = Rules::from_toml_str(
+        "[thresholds]\nmedium_enterprise_employees = 60\n[targets]\nunion_formation_50 = 50\n",
+    )
+    .unwrap();
+    let units = vec![enterprise_with_union(60), enterprise(59), enterprise(70)];
+    let rates = coverage(&units, &rules, as_of());
+    let medium = rate_of(&rates, TargetId::UnionMedium);
+    assert_eq!((medium.required, medium.formed), (2, 1));
+    assert_eq!(medium.met, Some(true));
+    assert_eq!(medium.label_zh, "职工 60 人以上企业工会组建率");
+}

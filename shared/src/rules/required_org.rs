@@ -1,0 +1,19 @@
+//! The organizations a unit can be required to have.
+
+use crate::string_enum;
+
+string_enum! {
+    /// An organization a rule can require of a unit. Finer than
+    /// [`OrgKind`](crate::schema::OrgKind): a 两新 organization's women's
+    /// organization is required as a 妇工委 or a 联络员 depending on its
+    /// female staff, and the union's 女职工委员会 is a requirement of its own.
+    RequiredOrg {
+        Union = "union" "工会",
+        FemaleWorkersCommittee = "female_workers_committee" "女职工委员会",
+        League = "league" "团组织",
+        WomenWorkCommittee = "women_work_committee" "妇女工作委员会",
+        WomenLiaison = "women_liaison" "妇女工作联络员",
+        WomensCommittee = "womens_committee" "妇委会",
+        WomensHome = "womens_home" "妇女之家",
+    }
+}
