@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use qunjian_shared::schema::OrgKind;
 
 use super::filters::Filters;
-use super::source::{ActivityRow, TownshipRef};
+use super::source::{ActivityRow, TownshipRef, name_of};
 use super::{TOTAL_ZH, table};
 use crate::report_table::{Cell, ReportTable};
 
@@ -35,15 +35,9 @@ pub fn build(townships: &[TownshipRef], rows: &[ActivityRow], f: &Filters) -> Re
             add(c, a);
         }
     }
-    let name_of = |code: &str| {
-        townships
-            .iter()
-            .find(|t| t.code == code)
-            .map_or(code.to_string(), |t| t.name.clone())
-    };
     let mut out = Vec::new();
     for ((code, org, month), s) in &sums {
-        out.push(row(&name_of(code), code, org, month, *s));
+        out.push(row(&name_of(townships, code), code, org, month, *s));
     }
     for ((org, month), s) in &county {
         out.push(row(TOTAL_ZH, "", org, month, *s));

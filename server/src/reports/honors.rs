@@ -7,7 +7,7 @@ use qunjian_shared::schema::{HonorLevel, HonorTitle};
 use rusqlite::{Connection, params};
 
 use super::filters::Filters;
-use super::source::TownshipRef;
+use super::source::{TownshipRef, name_of};
 use super::{TOTAL_ZH, table};
 use crate::db::DbError;
 use crate::report_table::{Cell, ReportTable};
@@ -40,11 +40,14 @@ pub fn build(
         *county
             .entry((title.clone(), level.clone(), year))
             .or_default() += n;
-        let name = townships
-            .iter()
-            .find(|t| t.code == code)
-            .map_or(code.clone(), |t| t.name.clone());
-        out.push(cells(&name, &code, &title, &level, year, n));
+        out.push(cells(
+            &name_of(townships, &code),
+            &code,
+            &title,
+            &level,
+            year,
+            n,
+        ));
     }
     for ((title, level, year), n) in county {
         out.push(cells(TOTAL_ZH, "", &title, &level, year, n));

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use qunjian_shared::rules::Rules;
 use qunjian_shared::schema::{RecommendingOrg, StepName};
 
-use super::source::{NominationRow, TownshipRef};
+use super::source::{NominationRow, TownshipRef, name_of};
 use super::{TOTAL_ZH, table};
 use crate::report_table::{Cell, ReportTable};
 
@@ -91,11 +91,14 @@ pub fn build(
     let q = &rules.nominations;
     let mut out = Vec::new();
     for ((code, year, org), t) in &by_township {
-        let name = townships
-            .iter()
-            .find(|x| &x.code == code)
-            .map_or(code.clone(), |x| x.name.clone());
-        out.push(cells(&name, code, *year, &org_label(org), t, None));
+        out.push(cells(
+            &name_of(townships, code),
+            code,
+            *year,
+            &org_label(org),
+            t,
+            None,
+        ));
     }
     let years: std::collections::BTreeSet<i32> = county.keys().map(|(y, _)| *y).collect();
     for year in years {

@@ -6,7 +6,7 @@ use qunjian_shared::validation::FindingRule;
 use rusqlite::Connection;
 
 use super::filters::Filters;
-use super::source::TownshipRef;
+use super::source::{TownshipRef, name_of};
 use super::table;
 use crate::db::DbError;
 use crate::report_table::{Cell, ReportTable};
@@ -17,12 +17,6 @@ pub fn build(
     townships: &[TownshipRef],
     f: &Filters,
 ) -> Result<ReportTable, DbError> {
-    let name_of = |code: &str| {
-        townships
-            .iter()
-            .find(|t| t.code == code)
-            .map_or(code.to_string(), |t| t.name.clone())
-    };
     let mut out = Vec::new();
 
     let mut failed = conn.prepare(
@@ -43,7 +37,7 @@ pub fn build(
             at.unwrap_or_default()
         );
         out.push(cells(
-            &name_of(&code),
+            &name_of(townships, &code),
             &code,
             "文档无法读取",
             "",
@@ -79,7 +73,7 @@ pub fn build(
         let message =
             format!("单位「{name}」的统一社会信用代码 {credit} 在全县共有 {n} 个单位使用");
         out.push(cells(
-            &name_of(&code),
+            &name_of(townships, &code),
             &code,
             "信用代码重复",
             "units",
@@ -113,7 +107,7 @@ pub fn build(
             FindingRule::parse(&rule).map_or("校验问题", |r| r.label())
         };
         out.push(cells(
-            &name_of(&code),
+            &name_of(townships, &code),
             &code,
             kind,
             &map,

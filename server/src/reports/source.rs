@@ -18,6 +18,15 @@ pub struct TownshipRef {
     pub name: String,
 }
 
+/// The name of township `code` among `townships`, or the code itself if it
+/// is not there (a row left behind by a township no longer listed).
+pub fn name_of(townships: &[TownshipRef], code: &str) -> String {
+    townships
+        .iter()
+        .find(|t| t.code == code)
+        .map_or_else(|| code.to_string(), |t| t.name.clone())
+}
+
 /// The townships `f` covers, by code.
 pub fn townships(conn: &Connection, f: &Filters) -> Result<Vec<TownshipRef>, DbError> {
     let mut stmt = conn
