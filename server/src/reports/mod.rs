@@ -105,7 +105,12 @@ pub fn build(
         ReportName::Gaps => gaps::build(&townships, &source::units(conn, f)?, f, rules),
         ReportName::Nominations => {
             let org = f.organization.and_then(recommending);
-            let rows = source::nominations(conn, f)?;
+            // Party organizations and 妇女之家 recommend no one: asked for
+            // them, the report is empty, not every organization's figures.
+            let rows = match (f.organization, org) {
+                (Some(_), None) => Vec::new(),
+                _ => source::nominations(conn, f)?,
+            };
             nominations::build(&townships, &rows, org, rules)
         }
         ReportName::Activities => activities::build(&townships, &source::activities(conn, f)?, f),
