@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use qunjian_shared::rules::Rules;
+use qunjian_shared::rules::{Rules, counts_on};
 use qunjian_shared::schema::{Formed, WomenOrgForm};
 use rusqlite::{Connection, params};
 
@@ -56,7 +56,7 @@ pub fn build(
         let mut linked_ids = BTreeSet::new();
         for u in units.iter().filter(|u| u.township == t.code) {
             let w = &u.unit.women_org;
-            let is_linked = !u.unit.archived
+            let is_linked = counts_on(&u.unit, f.as_of)
                 && u.unit.kind.is_liangxin()
                 && w.form == Some(WomenOrgForm::WorkCommittee)
                 && w.is_formed()
