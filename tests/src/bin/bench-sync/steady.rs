@@ -22,6 +22,9 @@ use crate::report::{Cell, Section};
 use crate::server::{Kind, Server, own_cpu_seconds, township_add};
 use crate::{Params, Timeout, is_timeout, mb, township_code, township_name};
 
+/// The lag probe's timer (see `Steady::client_lag`).
+const LAG_TICK: Duration = Duration::from_millis(10);
+
 /// How long after the period stragglers may still arrive.
 const GRACE: Duration = Duration::from_secs(10);
 
@@ -33,6 +36,11 @@ pub struct Steady {
     pub missing: usize,
     pub server_cpu: f64,
     pub client_cpu: f64,
+    /// How late a 10 ms timer in the load clients' runtime fired, sorted:
+    /// the delay any observation in this process carries on top of the
+    /// server's. Large values mean the load clients, not the server, set
+    /// the latency.
+    pub client_lag: Vec<Duration>,
     pub rss_kb: u64,
     pub hwm_kb: u64,
 }
@@ -159,6 +167,18 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
     let end = start + Duration::from_secs(p.seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let period = Duration::from_secs_f64(1.0 / p.rate);
+    let lag_probe = {
+        let stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut lags = Vec::new();
+            while !*stop.borrow() {
+                let asked = Instant::now();
+                tokio::time::sleep(LAG_TICK).await;
+                lags.push(asked.elapsed().saturating_sub(LAG_TICK));
+            }
+            lags
+        })
+    };
 
     let mut observers = Vec::new();
     let mut editors = Vec::new();
@@ -258,6 +278,8 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
     let client_cpu = own_cpu_seconds() - client_cpu0;
     let (rss_kb, hwm_kb) = server.rss_kb();
     let _ = stop_tx.send(true);
+    let mut client_lag = lag_probe.await.unwrap_or_default();
+    client_lag.sort();
     let _ = tokio::time::timeout(GRACE, join_all(observers)).await;
     let missing = shared
         .pending
@@ -284,9 +306,14 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
         missing,
         server_cpu,
         client_cpu,
+        client_lag,
         rss_kb,
         hwm_kb,
     })
+}
+
+fn ms_text(d: Option<Duration>) -> String {
+    d.map_or("n/a".into(), |d| format!("{:.1}", d.as_secs_f64() * 1000.0))
 }
 
 /// Nearest-rank percentile of a sorted slice.
@@ -341,6 +368,16 @@ pub fn report(s: &mut Section, kind: Kind, r: anyhow::Result<Steady>) {
             s.set("server RSS at the end (MB)", 1, ours, mb(r.rss_kb));
             s.set("server peak RSS (MB)", 1, ours, mb(r.hwm_kb));
             s.set("load clients' CPU (s)", 2, ours, Cell::Value(r.client_cpu));
+            s.set(
+                "load clients' timer lag p50 / p99 (ms)",
+                0,
+                ours,
+                Cell::Text(format!(
+                    "{} / {}",
+                    ms_text(percentile(&r.client_lag, 50.0)),
+                    ms_text(percentile(&r.client_lag, 99.0))
+                )),
+            );
         }
         Err(e) => {
             eprintln!("  {}", crate::fanin::describe(&e));

@@ -106,6 +106,20 @@ impl PeerDocConnection {
     ) -> Vec<(sync::Message, Duration)> {
         let heads = doc.get_heads();
         let mut messages = Vec::new();
+        // Qunjian patch: this runs for every peer after every step of the
+        // actor (each storage write completing, each message), and
+        // Automerge 0.12 works out which changes to send (a walk over every
+        // change since the last sync, bloom filter probes) *before* it
+        // notices it must stay silent because its last message is
+        // unanswered and the document has not changed since. Answer that
+        // case here: `in_flight` is only cleared by receiving a message or
+        // by `set_read_only`, and it is only set by a call that got past
+        // the reset check, which a document that only gains changes keeps
+        // passing until the next receive.
+        let s = &self.sync_state;
+        if s.have_responded && s.in_flight && s.last_sent_heads == heads {
+            return messages;
+        }
         loop {
             let start = Instant::now();
             let Some(msg) = doc.generate_sync_message(&mut self.sync_state) else {
