@@ -6,7 +6,7 @@
 //! whose values are all equal (two devices typing the same thing, or the
 //! same migration run twice) are no disagreement and are not listed.
 
-use automerge::{ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value, ValueRef};
 use serde::Serialize;
 
 use crate::meta::RECORD_MAPS;
@@ -35,6 +35,11 @@ pub struct Conflict {
 }
 
 /// Every conflicted field in the document.
+///
+/// The walk reads each map once with `map_range`, whose items say whether
+/// the key holds more than one value, and asks for all the values only
+/// there. Asking every key (`get_all` per field) cost seconds on a large
+/// township, and nearly every field of a ledger has one value.
 pub fn conflicts(doc: &impl ReadDoc) -> Vec<Conflict> {
     let mut out = Vec::new();
     if let Ok(Some((Value::Object(ObjType::Map), meta))) = doc.get(ROOT, "meta") {
@@ -44,10 +49,18 @@ pub fn conflicts(doc: &impl ReadDoc) -> Vec<Conflict> {
         let Ok(Some((Value::Object(ObjType::Map), records))) = doc.get(ROOT, *map) else {
             continue;
         };
-        for id in doc.keys(&records).collect::<Vec<_>>() {
-            check(doc, &records, &id, map, &id, "", &mut out);
-            if let Ok(Some((Value::Object(ObjType::Map), record))) = doc.get(&records, id.as_str())
-            {
+        let items: Vec<(String, bool, Option<ObjId>)> = doc
+            .map_range(&records, ..)
+            .map(|item| {
+                let child = matches!(item.value, ValueRef::Object(ObjType::Map)).then(|| item.id());
+                (item.key.into_owned(), item.conflict, child)
+            })
+            .collect();
+        for (id, conflict, record) in items {
+            if conflict {
+                check(doc, &records, &id, map, &id, "", &mut out);
+            }
+            if let Some(record) = record {
                 walk(doc, &record, map, &id, "", &mut out);
             }
         }
@@ -63,14 +76,23 @@ fn walk(
     prefix: &str,
     out: &mut Vec<Conflict>,
 ) {
-    for key in doc.keys(obj).collect::<Vec<_>>() {
+    let items: Vec<(String, bool, Option<ObjId>)> = doc
+        .map_range(obj, ..)
+        .map(|item| {
+            let child = matches!(item.value, ValueRef::Object(ObjType::Map)).then(|| item.id());
+            (item.key.into_owned(), item.conflict, child)
+        })
+        .collect();
+    for (key, conflict, child) in items {
         let path = if prefix.is_empty() {
             key.clone()
         } else {
             format!("{prefix}.{key}")
         };
-        check(doc, obj, &key, map, id, &path, out);
-        if let Ok(Some((Value::Object(ObjType::Map), child))) = doc.get(obj, key.as_str()) {
+        if conflict {
+            check(doc, obj, &key, map, id, &path, out);
+        }
+        if let Some(child) = child {
             walk(doc, &child, map, id, &path, out);
         }
     }
