@@ -116,8 +116,16 @@ impl PeerDocConnection {
         // by `set_read_only`, and it is only set by a call that got past
         // the reset check, which a document that only gains changes keeps
         // passing until the next receive.
+        //
+        // The same holds when the peer is in step: it said its heads are
+        // ours and we already sent it these heads. Its bloom filter then
+        // covers every change since the last sync, so Automerge finds
+        // nothing to send and returns `None`, but only after the same walk;
+        // with ten devices on a township every message costs that walk for
+        // each of the other nine.
         let s = &self.sync_state;
-        if s.have_responded && s.in_flight && s.last_sent_heads == heads {
+        let sent_these = s.have_responded && s.last_sent_heads == heads;
+        if sent_these && (s.in_flight || s.their_heads.as_ref() == Some(&heads)) {
             return messages;
         }
         loop {
