@@ -35,10 +35,9 @@ pub async fn run(
             }
         };
         let _ = tokio::time::timeout(DEBOUNCE, gather).await;
-        for doc in &changed {
-            // The projector only stops when the server does.
-            let _ = project.send(doc.clone());
-        }
+        // Told only after the time is written, so a projection of these
+        // changes always ends after `last_change_at` says they arrived.
+        let to_project: Vec<DocumentId> = changed.iter().cloned().collect();
         let at = townships::now();
         let written = db
             .call(move |conn| {
@@ -59,6 +58,10 @@ pub async fn run(
             .await;
         if let Err(e) = written {
             tracing::error!("cannot record when changes arrived: {e}");
+        }
+        for doc in to_project {
+            // The projector only stops when the server does.
+            let _ = project.send(doc);
         }
     }
 }

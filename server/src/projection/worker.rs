@@ -139,10 +139,21 @@ pub async fn project(repo: &Repo, db: &Db, township: &Township) -> Result<Outcom
         .map_err(|_| ProjectError::Stopping)?;
     let heads = qunjian_shared::doc_json::heads_hex(&doc.get_heads()).join(",");
     let code = township.code.clone();
-    let shown = db
-        .call(move |conn| write::projected_heads(conn, &code))
+    let current = heads.clone();
+    let unchanged = db
+        .call(move |conn| {
+            // A write that changes no heads (samod compacting, a device
+            // re-sending what we hold) still moves `last_change_at`; say the
+            // rows are current as of now, so `projected_at` keeps up with it.
+            let shown = write::projected_heads(conn, &code)?;
+            let same = shown.as_deref() == Some(current.as_str());
+            if same {
+                write::confirm(conn, &code, &townships::now())?;
+            }
+            Ok(same)
+        })
         .await?;
-    if shown.as_deref() == Some(heads.as_str()) {
+    if unchanged {
         return Ok(Outcome::Unchanged);
     }
     // Hydrating a large township takes a while: do it off the runtime and

@@ -66,6 +66,15 @@ pub fn record_failure(
     Ok(())
 }
 
+/// Note that the township's rows are still its document's latest version.
+pub fn confirm(conn: &Connection, township: &str, at: &str) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE p_state SET projected_at = ?2 WHERE township = ?1 AND error IS NULL",
+        params![township, at],
+    )?;
+    Ok(())
+}
+
 /// The heads the township's rows were last written from, if any.
 pub fn projected_heads(conn: &Connection, township: &str) -> Result<Option<String>, DbError> {
     use rusqlite::OptionalExtension;
