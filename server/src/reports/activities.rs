@@ -60,7 +60,7 @@ pub fn build(townships: &[TownshipRef], rows: &[ActivityRow], f: &Filters) -> Re
 }
 
 fn add(s: &mut (i64, i64, i64), a: &ActivityRow) {
-    s.0 += 1;
+    s.0 += a.activities;
     s.1 += a.participants;
     s.2 += a.women;
 }
