@@ -1,18 +1,19 @@
 //! Which devices sync which township documents: connected now (kept in
 //! memory) and ever seen (the `doc_peers` table), for the `sync` report.
 //!
-//! samod publishes the whole connection state every time any part of it
-//! changes — every message sent or received. Reading every one of those
-//! cost half the server's CPU under load (200 devices), so only the latest
-//! state is read, at most once per `SAMPLE`, and the table is written once
-//! per `FLUSH`. A device whose whole session is shorter than `SAMPLE` can be
-//! missed; a `qunjian sync` takes longer than that.
+//! samod can publish the whole connection state every time any part of it
+//! changes — every message sent or received — as a fresh copy of every
+//! connection's state for each subscriber. Following that stream with 200
+//! devices cost a core and, when the reader fell behind, gigabytes of queued
+//! copies. So the state is read once per `SAMPLE` and the subscription
+//! dropped at once; the table is written once per `FLUSH`. A device whose
+//! whole session is shorter than `SAMPLE` can be missed; a `qunjian sync`
+//! takes longer than that.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
 use rusqlite::params;
 use samod::{ConnectionInfo, ConnectionState, Repo};
 use tokio::sync::watch;
@@ -78,46 +79,29 @@ fn counts(pairs: &HashSet<(String, String)>) -> ConnectedNow {
     out
 }
 
-/// Follow samod's connection state until `stop`.
+/// Sample samod's connection state until `stop`.
 pub async fn run(repo: Repo, db: Db, live: Live, mut stop: watch::Receiver<bool>) {
-    let (now, mut updates) = repo.connected_peers();
-    let mut seen = pairs(&now);
-    live.set(counts(&seen));
-    let mut latest: Option<Vec<ConnectionInfo>> = None;
+    let mut seen = HashSet::new();
     let mut sample = tokio::time::interval(SAMPLE);
+    sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut flush_at = tokio::time::Instant::now() + FLUSH;
     loop {
         tokio::select! {
-            update = updates.next() => match update {
-                // Newer states replace older ones unread.
-                Some(conns) => latest = Some(conns),
-                None => break,
-            },
-            _ = sample.tick() => {
-                if let Some(conns) = latest.take() {
-                    let current = pairs(&conns);
-                    live.set(counts(&current));
-                    seen.extend(current);
-                }
-                if tokio::time::Instant::now() >= flush_at {
-                    flush_at += FLUSH;
-                    // Peers still connected count as seen at every flush.
-                    for key in live_pairs(&repo) {
-                        seen.insert(key);
-                    }
-                    flush(&db, std::mem::take(&mut seen)).await;
-                }
-            }
+            _ = sample.tick() => {}
             _ = stop.changed() => break,
+        }
+        // The update stream is dropped here: samod forgets a subscriber
+        // whose receiver is gone at its next connection event.
+        let (now, _) = repo.connected_peers();
+        let current = pairs(&now);
+        live.set(counts(&current));
+        seen.extend(current);
+        if tokio::time::Instant::now() >= flush_at {
+            flush_at = tokio::time::Instant::now() + FLUSH;
+            flush(&db, std::mem::take(&mut seen)).await;
         }
     }
     flush(&db, seen).await;
-}
-
-/// The connected pairs right now (a one-off reading; its update stream is
-/// dropped at once, and samod forgets it at its next connection event).
-fn live_pairs(repo: &Repo) -> HashSet<(String, String)> {
-    pairs(&repo.connected_peers().0)
 }
 
 async fn flush(db: &Db, seen: HashSet<(String, String)>) {

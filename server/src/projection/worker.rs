@@ -19,7 +19,7 @@ use crate::db::{Db, DbError};
 use crate::townships::{self, Township};
 
 /// The least time between two rounds of projection.
-const MIN_REST: std::time::Duration = std::time::Duration::from_millis(200);
+const MIN_REST: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Why one township could not be projected this time.
 #[derive(Debug, thiserror::Error)]
@@ -95,11 +95,12 @@ pub async fn run(
                 report(township, project(&repo, &db, township).await, &db).await;
             }
         }
-        // Under a steady stream of edits, re-reading a large document after
+        // Under a steady stream of edits, re-reading every township after
         // every burst would keep a core busy with projection alone. Resting
-        // at least as long as the work took caps projection at about half a
-        // core; changes arriving meanwhile are merged into the next batch.
-        let rest = started.elapsed().max(MIN_REST);
+        // twice as long as the work took caps projection at a third of a
+        // core; changes arriving meanwhile are merged into the next round,
+        // so the figures lag the documents by a few rounds at most.
+        let rest = (started.elapsed() * 2).max(MIN_REST);
         tokio::select! {
             _ = tokio::time::sleep(rest) => {}
             _ = stop.changed() => return,
