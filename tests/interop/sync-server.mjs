@@ -57,8 +57,10 @@ const repo = new Repo({
   network: [new NodeWSServerAdapter(wss)],
   storage,
   peerId: `sync-server-${process.pid}`,
-  // A sync server keeps and serves every document anyone sends it.
-  sharePolicy: async () => true,
+  // As automerge-repo's own sync server: keep and serve every document
+  // anyone sends or asks for, but announce none, so a device receives only
+  // the documents it asks for (our county server does the same).
+  sharePolicy: async () => false,
 })
 
 process.stdout.write(`listening on ${wss.address().port}\n`)
