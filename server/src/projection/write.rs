@@ -8,7 +8,7 @@ use super::read::{Projected, steps};
 use crate::db::DbError;
 
 /// Tables holding rows of one township, cleared before each rewrite.
-const TABLES: &[&str] = &[
+pub const TABLES: &[&str] = &[
     "p_units",
     "p_organizations",
     "p_people",

@@ -160,20 +160,9 @@ pub struct Sizes {
 }
 
 pub fn sizes(conn: &Connection, dir: &Path) -> anyhow::Result<Sizes> {
-    const TABLES: &[&str] = &[
-        "p_units",
-        "p_organizations",
-        "p_people",
-        "p_nominations",
-        "p_nomination_steps",
-        "p_activities",
-        "p_honors",
-        "p_visits",
-        "p_findings",
-        "p_state",
-    ];
     let mut rows = Vec::new();
-    for t in TABLES {
+    let tables = qunjian_server::projection::write::TABLES;
+    for t in tables.iter().chain(&["p_state"]) {
         let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
         rows.push((*t, n));
     }
