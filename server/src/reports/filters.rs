@@ -3,7 +3,8 @@
 //!
 //! `as_of` is the date the figures are drawn for: records dated after it
 //! (units opened, organizations established, 推优 steps, activities, visits)
-//! are left out, so a year-end report can still be drawn in February.
+//! are left out, so a year-end report can still be drawn in February. With
+//! a `year` and no `as_of`, the figures stand at that year's 31 December.
 
 use qunjian_shared::schema::{Date, OrgKind};
 use serde::Deserialize;
@@ -69,7 +70,10 @@ impl Filters {
             },
         };
         let as_of = match blank(&q.as_of) {
-            None => today,
+            // A year's figures stand at its last day (or today, for this year).
+            None => year
+                .and_then(|y| Date::ymd(y, 12, 31))
+                .map_or(today, |end| end.min(today)),
             Some(d) => d
                 .parse::<Date>()
                 .map_err(|_| FilterError::AsOf(d.to_string()))?,
@@ -150,6 +154,10 @@ mod tests {
         assert_eq!(err, FilterError::AsOf("2026-13-01".into()));
         let err = Filters::parse(&q("", "", "club"), today()).unwrap_err();
         assert!(err.to_string().contains("league"), "{err}");
+        let year_end = Filters::parse(&q("2025", "", ""), today()).expect("ok");
+        assert_eq!(year_end.as_of, Date::ymd(2025, 12, 31).expect("date"));
+        let this_year = Filters::parse(&q("2026", "", ""), today()).expect("ok");
+        assert_eq!(this_year.as_of, today());
         let ok = Filters::parse(&q("2025", "2026-02-01", "union"), today()).expect("ok");
         assert_eq!(ok.year, Some(2025));
         assert_eq!(ok.organization, Some(OrgKind::Union));
