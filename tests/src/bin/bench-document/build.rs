@@ -16,6 +16,7 @@ use qunjian_shared::{TownshipKind, TownshipMeta};
 use crate::compaction::COMPACTIONS;
 use crate::records::{NominationPlan, gen_activities, gen_nominations, gen_people, gen_units};
 use crate::rng::Rng;
+use crate::{ACTIVITIES, NOMINATIONS, PEOPLE, UNITS};
 
 /// Records per transaction in `--build batched`.
 const BATCH: usize = 250;
@@ -73,7 +74,7 @@ pub async fn build(db: &Path, mode: BuildMode, rng: &mut Rng) -> anyhow::Result<
     let mut transactions = 1;
 
     let t = Instant::now();
-    let units = gen_units(rng)?;
+    let units = gen_units(rng, UNITS)?;
     let unit_ids = add_all(&township, mode, &units, &mut transactions)?;
     // Enterprises in a park: set after the parks have ids, as an app would.
     let parks: Vec<String> = units
@@ -93,19 +94,19 @@ pub async fn build(db: &Path, mode: BuildMode, rng: &mut Rng) -> anyhow::Result<
     progress(&phases);
 
     let t = Instant::now();
-    let people = gen_people(rng, &unit_ids)?;
+    let people = gen_people(rng, &unit_ids, PEOPLE)?;
     let person_ids = add_all(&township, mode, &people, &mut transactions)?;
     phases.push(("people", people.len(), t.elapsed()));
     progress(&phases);
 
     let t = Instant::now();
-    let plans = gen_nominations(rng, &units, &unit_ids, &people, &person_ids)?;
+    let plans = gen_nominations(rng, &units, &unit_ids, &people, &person_ids, NOMINATIONS)?;
     let steps = nominate_all(&township, mode, &plans, &mut transactions)?;
     phases.push(("nominations + steps", plans.len() + steps, t.elapsed()));
     progress(&phases);
 
     let t = Instant::now();
-    let activities = gen_activities(rng, &units, &unit_ids)?;
+    let activities = gen_activities(rng, &units, &unit_ids, ACTIVITIES)?;
     let note_chars = activities
         .iter()
         .map(|a| a.notes.as_str().chars().count())

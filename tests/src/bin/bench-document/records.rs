@@ -1,6 +1,9 @@
 //! Realistic records, deterministic: the units, people, nominations (with
 //! their steps, in order) and activities of one township, generated before
-//! anything is written so the build times only the writes.
+//! anything is written so the build times only the writes. The counts are
+//! parameters: `bench-document` and `bench-reports` build a 500-unit
+//! township, `bench-sync` smaller ones with the same mix (the kinds scale
+//! with the unit count, every kind at least once).
 
 use anyhow::Context;
 use qunjian_client::schema::{
@@ -15,7 +18,6 @@ use crate::vocab::{
     AGENCIES, FIRM_NAMES, INSTITUTIONS, NOTES, PLACES, SOCIAL, TRADES, credit_code, date, name,
     random_date,
 };
-use crate::{ACTIVITIES, NOMINATIONS, PEOPLE, UNITS};
 
 /// A nomination and its steps, before it is in the document.
 pub struct NominationPlan {
@@ -27,7 +29,7 @@ pub struct NominationPlan {
     pub steps: Vec<Step>,
 }
 
-pub fn gen_units(rng: &mut Rng) -> anyhow::Result<Vec<Unit>> {
+pub fn gen_units(rng: &mut Rng, count_total: usize) -> anyhow::Result<Vec<Unit>> {
     let plan: [(UnitKind, usize); 7] = [
         (UnitKind::Village, 28),
         (UnitKind::Community, 12),
@@ -37,8 +39,10 @@ pub fn gen_units(rng: &mut Rng) -> anyhow::Result<Vec<Unit>> {
         (UnitKind::Institution, 18),
         (UnitKind::Park, 4),
     ];
-    let mut units = Vec::with_capacity(UNITS);
+    let mut units = Vec::with_capacity(count_total);
     for (kind, count) in plan {
+        // Scaled from bench-document's 500-unit township; every kind at least once.
+        let count = (count * count_total).div_ceil(500).max(1);
         for i in 0..count {
             let place = PLACES[i % PLACES.len()];
             let unit_name = match kind {
@@ -53,7 +57,11 @@ pub fn gen_units(rng: &mut Rng) -> anyhow::Result<Vec<Unit>> {
                 UnitKind::SocialOrg => format!("城关镇{place}{}", SOCIAL[i % SOCIAL.len()]),
                 UnitKind::Agency => format!("城关镇{}", AGENCIES[i % AGENCIES.len()]),
                 UnitKind::Institution => {
-                    format!("城关镇{}{}", PLACES[i / 9], INSTITUTIONS[i % 9])
+                    format!(
+                        "城关镇{}{}",
+                        PLACES[(i / 9) % PLACES.len()],
+                        INSTITUTIONS[i % 9]
+                    )
                 }
                 UnitKind::Park => format!("城关{place}工业园区"),
             };
@@ -132,7 +140,7 @@ pub fn gen_units(rng: &mut Rng) -> anyhow::Result<Vec<Unit>> {
     Ok(units)
 }
 
-pub fn gen_people(rng: &mut Rng, unit_ids: &[String]) -> anyhow::Result<Vec<Person>> {
+pub fn gen_people(rng: &mut Rng, unit_ids: &[String], count: usize) -> anyhow::Result<Vec<Person>> {
     let roles = [
         Role::PartySecretary,
         Role::UnionChair,
@@ -142,12 +150,12 @@ pub fn gen_people(rng: &mut Rng, unit_ids: &[String]) -> anyhow::Result<Vec<Pers
         Role::TwoCommittees,
         Role::ReserveCadre,
     ];
-    let mut people = Vec::with_capacity(PEOPLE);
-    for _ in 0..PEOPLE {
+    let mut people = Vec::with_capacity(count);
+    for _ in 0..count {
         let mut p = Person::new(name(rng));
         // Villages and communities hold more of the people a ledger tracks.
         let u = if rng.below(3) == 0 {
-            rng.below(40)
+            rng.below(40.min(unit_ids.len()))
         } else {
             rng.below(unit_ids.len())
         };
@@ -187,9 +195,10 @@ pub fn gen_nominations(
     unit_ids: &[String],
     people: &[Person],
     person_ids: &[String],
+    count: usize,
 ) -> anyhow::Result<Vec<NominationPlan>> {
-    let mut plans = Vec::with_capacity(NOMINATIONS);
-    for _ in 0..NOMINATIONS {
+    let mut plans = Vec::with_capacity(count);
+    for _ in 0..count {
         let p = rng.below(people.len());
         let unit = people[p]
             .unit
@@ -282,6 +291,7 @@ pub fn gen_activities(
     rng: &mut Rng,
     units: &[Unit],
     unit_ids: &[String],
+    count: usize,
 ) -> anyhow::Result<Vec<Activity>> {
     let kinds = [
         (ActivityKind::Event, "主题党日活动"),
@@ -297,8 +307,8 @@ pub fn gen_activities(
         OrgKind::Women,
         OrgKind::WomensHome,
     ];
-    let mut activities = Vec::with_capacity(ACTIVITIES);
-    for _ in 0..ACTIVITIES {
+    let mut activities = Vec::with_capacity(count);
+    for _ in 0..count {
         let (kind, what) = kinds[rng.below(kinds.len())];
         let host = rng.below(units.len());
         let d = random_date(rng, 2021, 2025)?;

@@ -19,6 +19,7 @@ use qunjian_shared::{TownshipKind, TownshipMeta};
 use crate::extra::{gen_honors, gen_visits};
 use crate::records::{gen_activities, gen_nominations, gen_people, gen_units};
 use crate::rng::Rng;
+use crate::{ACTIVITIES, NOMINATIONS, PEOPLE, UNITS};
 
 /// Records per change in `History::Batched`.
 const BATCH: usize = 250;
@@ -110,7 +111,7 @@ pub fn build(spec: &Spec) -> anyhow::Result<Built> {
         history,
     };
 
-    let units = gen_units(&mut rng)?;
+    let units = gen_units(&mut rng, UNITS)?;
     let unit_ids = w.add_all(&units)?;
     let parks: Vec<&String> = units
         .iter()
@@ -128,10 +129,17 @@ pub fn build(spec: &Spec) -> anyhow::Result<Built> {
         edit::update::<Unit>(tx, id, |u| u.parent = Some(park.clone())).map(|_| ())
     })?;
 
-    let people = gen_people(&mut rng, &unit_ids)?;
+    let people = gen_people(&mut rng, &unit_ids, PEOPLE)?;
     let person_ids = w.add_all(&people)?;
 
-    let plans = gen_nominations(&mut rng, &units, &unit_ids, &people, &person_ids)?;
+    let plans = gen_nominations(
+        &mut rng,
+        &units,
+        &unit_ids,
+        &people,
+        &person_ids,
+        NOMINATIONS,
+    )?;
     let mut steps = 0;
     let mut nomination_ids = Vec::with_capacity(plans.len());
     for chunk in plans.chunks(w.chunk()) {
@@ -154,7 +162,7 @@ pub fn build(spec: &Spec) -> anyhow::Result<Built> {
         edit::record_step(tx, id, step)
     })?;
 
-    let activities = gen_activities(&mut rng, &units, &unit_ids)?;
+    let activities = gen_activities(&mut rng, &units, &unit_ids, ACTIVITIES)?;
     let activity_ids = w.add_all(&activities)?;
 
     let honors = gen_honors(&mut rng, &unit_ids, &person_ids)?;

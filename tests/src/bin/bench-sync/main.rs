@@ -20,10 +20,17 @@ mod ceiling;
 mod cold;
 mod device;
 mod fanin;
+/// `bench-document`'s record generators, shared rather than copied.
+#[path = "../bench-document/records.rs"]
+mod generate;
 mod records;
 mod report;
+#[path = "../bench-document/rng.rs"]
+mod rng;
 mod server;
 mod steady;
+#[path = "../bench-document/vocab.rs"]
+mod vocab;
 
 use std::time::Duration;
 

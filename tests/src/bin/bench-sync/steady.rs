@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::device::{Device, DocWatch};
 use crate::fanin::{local_bases, parse_id};
-use crate::records::{self, Rng, sorted_heads};
+use crate::records::{self, sorted_heads};
 use crate::report::{Cell, Section};
 use crate::server::{Kind, Server, own_cpu_seconds, township_add};
 use crate::{Params, Timeout, is_timeout, mb, township_code, township_name};
@@ -140,7 +140,7 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
     // then everyone waits until their township has all of them.
     let mut own = Vec::with_capacity(devices.len());
     for (i, (_, h)) in devices.iter().enumerate() {
-        let mut rng = Rng::new(0x5eed_0000 + i as u64);
+        let mut rng = records::seeded(0x5eed_0000 + i as u64);
         let unit = records::random_unit(&mut rng)?;
         own.push(h.with_document(|doc| records::add(doc, &unit))?);
     }
@@ -233,7 +233,7 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
         let h = h.clone();
         let shared = shared.clone();
         let id = own[i].clone();
-        let mut rng = Rng::new(0xed17_0000 + i as u64);
+        let mut rng = records::seeded(0xed17_0000 + i as u64);
         let offset = period.mul_f64(rng.below(1000) as f64 / 1000.0);
         editors.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval_at(start + offset, period);
