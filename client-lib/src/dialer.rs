@@ -75,23 +75,32 @@ impl Dialer for WsDialer {
             let (ws, _response) = tokio_tungstenite::connect_async(url.as_str())
                 .await
                 .map_err(DialError::transient)?;
-            let (sink, stream) = ws.split();
-            // automerge-repo speaks binary frames only; control frames are
-            // handled by tungstenite, text frames are a protocol error.
-            let stream = stream
-                .map_err(|e| WsError(format!("receive: {e}")))
-                .try_filter_map(|msg| async move {
-                    match msg {
-                        Message::Binary(bytes) => Ok(Some(bytes.to_vec())),
-                        Message::Text(_) => Err(WsError("text frame on a sync connection".into())),
-                        _ => Ok(None),
-                    }
-                })
-                .boxed();
-            let sink = sink.sink_map_err(|e| WsError(format!("send: {e}"))).with(
-                |bytes: Vec<u8>| async move { Ok::<_, WsError>(Message::Binary(bytes.into())) },
-            );
-            Ok(Transport::new(stream, Box::pin(sink)))
+            Ok(ws_transport(ws))
         })
     }
+}
+
+/// A samod transport over an open WebSocket, whatever carries it (a plain
+/// TCP stream here; a byte-counting one in the benchmarks).
+pub fn ws_transport<S>(ws: tokio_tungstenite::WebSocketStream<S>) -> Transport
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sink, stream) = ws.split();
+    // automerge-repo speaks binary frames only; control frames are
+    // handled by tungstenite, text frames are a protocol error.
+    let stream = stream
+        .map_err(|e| WsError(format!("receive: {e}")))
+        .try_filter_map(|msg| async move {
+            match msg {
+                Message::Binary(bytes) => Ok(Some(bytes.to_vec())),
+                Message::Text(_) => Err(WsError("text frame on a sync connection".into())),
+                _ => Ok(None),
+            }
+        })
+        .boxed();
+    let sink = sink
+        .sink_map_err(|e| WsError(format!("send: {e}")))
+        .with(|bytes: Vec<u8>| async move { Ok::<_, WsError>(Message::Binary(bytes.into())) });
+    Transport::new(stream, Box::pin(sink))
 }

@@ -45,7 +45,7 @@ mod replica;
 mod sync_status;
 mod township;
 
-pub use dialer::{Backoff, WsDialer};
+pub use dialer::{Backoff, WsDialer, ws_transport};
 pub use error::ClientError;
 pub use replica::Replica;
 pub use sync_status::SyncStatus;

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use anyhow::bail;
 use automerge::ChangeHash;
+use futures::StreamExt;
 use futures::future::BoxFuture;
-use futures::{SinkExt, StreamExt, TryStreamExt};
 use samod::{
     BackoffConfig, ConnectionId, DialError, Dialer, DialerHandle, DocHandle, DocumentId,
     PeerDocState, Repo, Transport, Url,
@@ -27,7 +27,6 @@ use std::collections::HashMap;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::Timeout;
@@ -90,17 +89,6 @@ impl AsyncWrite for CountingIo {
     }
 }
 
-#[derive(Debug)]
-struct WsError(String);
-
-impl std::fmt::Display for WsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for WsError {}
-
 /// A samod dialer like `qunjian_client::WsDialer`, over a counted TCP
 /// stream with TCP_NODELAY (so client-side Nagle delays never show up as
 /// server latency).
@@ -134,21 +122,7 @@ impl Dialer for CountingDialer {
                 tokio_tungstenite::client_async_with_config(url.as_str(), io, Some(config))
                     .await
                     .map_err(DialError::transient)?;
-            let (sink, stream) = ws.split();
-            let stream = stream
-                .map_err(|e| WsError(format!("receive: {e}")))
-                .try_filter_map(|msg| async move {
-                    match msg {
-                        Message::Binary(bytes) => Ok(Some(bytes.to_vec())),
-                        Message::Text(_) => Err(WsError("text frame on a sync connection".into())),
-                        _ => Ok(None),
-                    }
-                })
-                .boxed();
-            let sink = sink.sink_map_err(|e| WsError(format!("send: {e}"))).with(
-                |bytes: Vec<u8>| async move { Ok::<_, WsError>(Message::Binary(bytes.into())) },
-            );
-            Ok(Transport::new(stream, Box::pin(sink)))
+            Ok(qunjian_client::ws_transport(ws))
         })
     }
 }
