@@ -1,15 +1,21 @@
 //! Dialing the county server over WebSocket.
 //!
 //! samod has a tungstenite dialer of its own, but it pulls in native-tls
-//! (OpenSSL) and cannot add headers to the upgrade request; ours is the
-//! place where the device's token will go, and it builds without system
-//! libraries.
+//! (OpenSSL) and cannot add headers to the upgrade request; ours presents
+//! the device's token (`Authorization: Bearer`), treats the server's 401
+//! or 403 as final (retrying a revoked token forever helps nobody), and
+//! builds without system libraries.
 
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt, TryStreamExt, future::BoxFuture};
+use qunjian_shared::api::ApiError;
 use samod::{DialError, Dialer, Transport};
+use tokio_tungstenite::tungstenite::Error as WsErrorKind;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use url::Url;
 
 /// How quickly to retry after the server could not be reached.
@@ -48,13 +54,30 @@ impl From<Backoff> for samod::BackoffConfig {
 /// A samod [`Dialer`] for the county server's `/sync` endpoint.
 pub struct WsDialer {
     url: Url,
+    token: Option<String>,
 }
 
 impl WsDialer {
-    /// A dialer for a ws:// or wss:// URL.
+    /// A dialer for a ws:// or wss:// URL, presenting no token.
     pub fn new(url: Url) -> Self {
-        WsDialer { url }
+        WsDialer { url, token: None }
     }
+
+    /// Present `token` on every connection attempt.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+}
+
+/// The server refused the token: the dialer stops instead of retrying.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("服务器拒绝了令牌 (HTTP {status}): {message}")]
+pub struct Refused {
+    /// 401 (no such token, or revoked) or 403.
+    pub status: u16,
+    /// The server's message.
+    pub message: String,
 }
 
 /// A WebSocket failure, as the transport reports it.
@@ -63,7 +86,7 @@ impl WsDialer {
 pub struct WsError(String);
 
 impl Dialer for WsDialer {
-    type Error = std::convert::Infallible;
+    type Error = Refused;
 
     fn url(&self) -> Url {
         self.url.clone()
@@ -71,11 +94,34 @@ impl Dialer for WsDialer {
 
     fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Self::Error>>> {
         let url = self.url.clone();
+        let token = self.token.clone();
         Box::pin(async move {
-            let (ws, _response) = tokio_tungstenite::connect_async(url.as_str())
-                .await
+            let mut request = url
+                .as_str()
+                .into_client_request()
                 .map_err(DialError::transient)?;
-            Ok(ws_transport(ws))
+            if let Some(token) = token {
+                let value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+                    .map_err(DialError::transient)?;
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+            match tokio_tungstenite::connect_async(request).await {
+                Ok((ws, _response)) => Ok(ws_transport(ws)),
+                Err(WsErrorKind::Http(response))
+                    if matches!(response.status().as_u16(), 401 | 403) =>
+                {
+                    let message = response
+                        .body()
+                        .as_deref()
+                        .and_then(|b| serde_json::from_slice::<ApiError>(b).ok())
+                        .map_or_else(|| response.status().to_string(), |e| e.error);
+                    Err(DialError::PermanentFailure(Refused {
+                        status: response.status().as_u16(),
+                        message,
+                    }))
+                }
+                Err(e) => Err(DialError::transient(e)),
+            }
         })
     }
 }

@@ -41,6 +41,16 @@ pub enum ClientError {
     /// An Automerge operation failed.
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+    /// The token is not shaped like one.
+    #[error(transparent)]
+    BadToken(#[from] qunjian_shared::token::TokenFormatError),
+    /// The server refused this replica's token (unknown, revoked, or not
+    /// allowed); syncing has stopped.
+    #[error("{0}; ask the county for a new token")]
+    Refused(crate::dialer::Refused),
+    /// A request to the server's HTTP API failed.
+    #[error("{0}")]
+    Http(String),
     /// The replica has been closed.
     #[error("the replica is closed")]
     Stopped,

@@ -13,8 +13,10 @@
 //! use qunjian_client::Replica;
 //! use qunjian_client::schema::{OrgKind, Unit, UnitKind};
 //!
-//! // A local replica: works with no network at all.
-//! let replica = Replica::open("township.db").await?;
+//! // A device's replica, opened with the token the county gave it; it
+//! // works with no network at all.
+//! let token = "qjt_…"; // from `qunjian-server token create --role township …`
+//! let replica = Replica::open_with_token("township.db", token).await?;
 //! // Sync in the background whenever the county server can be reached.
 //! replica.connect("ws://127.0.0.1:8080/sync")?;
 //! // The URL `qunjian-server township add` printed.
@@ -38,6 +40,7 @@
 mod conflicts;
 mod dialer;
 mod error;
+mod me;
 mod nominations;
 mod queries;
 mod records;
@@ -45,8 +48,9 @@ mod replica;
 mod sync_status;
 mod township;
 
-pub use dialer::{Backoff, WsDialer, ws_transport};
+pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 pub use error::ClientError;
+pub use me::me;
 pub use replica::Replica;
 pub use sync_status::SyncStatus;
 pub use township::Township;

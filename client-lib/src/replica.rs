@@ -15,6 +15,7 @@ use samod::{
 };
 use url::Url;
 
+use crate::dialer::Refused;
 use crate::{Backoff, ClientError, SyncStatus, Township, WsDialer};
 
 /// A township device's local copy of its documents.
@@ -22,12 +23,13 @@ use crate::{Backoff, ClientError, SyncStatus, Township, WsDialer};
 pub struct Replica {
     repo: Repo,
     storage: SqliteStorage,
+    token: Option<Arc<str>>,
     inner: Arc<Mutex<Inner>>,
 }
 
 #[derive(Default)]
 struct Inner {
-    dialer: Option<DialerHandle>,
+    dialer: Option<DialerHandle<Refused>>,
     handles: HashMap<DocumentId, DocHandle>,
 }
 
@@ -40,7 +42,9 @@ const FETCH_WAIT: Duration = Duration::from_secs(10);
 const RECHECK: Duration = Duration::from_millis(200);
 
 impl Replica {
-    /// Open (or create) the replica in a SQLite file. Needs no network.
+    /// Open (or create) the replica in a SQLite file, with no token: it
+    /// works offline, and a county server will refuse to sync with it. A
+    /// device uses [`Replica::open_with_token`].
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, ClientError> {
         let storage = SqliteStorage::open(path)?;
         let repo = Repo::build_tokio()
@@ -50,6 +54,27 @@ impl Replica {
         Ok(Replica {
             repo,
             storage,
+            token: None,
+            inner: Arc::default(),
+        })
+    }
+
+    /// Open (or create) a device's replica. The token is presented on
+    /// every connection, and the replica takes the peer id the server binds
+    /// to it (`qunjian_shared::token::peer_id`). Needs no network.
+    pub async fn open_with_token(path: impl AsRef<Path>, token: &str) -> Result<Self, ClientError> {
+        let token = token.trim();
+        qunjian_shared::token::check_format(token)?;
+        let storage = SqliteStorage::open(path)?;
+        let repo = Repo::build_tokio()
+            .with_storage(storage.clone())
+            .with_peer_id(samod::PeerId::from(qunjian_shared::token::peer_id(token)))
+            .load()
+            .await;
+        Ok(Replica {
+            repo,
+            storage,
+            token: Some(Arc::from(token)),
             inner: Arc::default(),
         })
     }
@@ -73,9 +98,11 @@ impl Replica {
             return Err(ClientError::BadServerUrl(ws_url.to_string()));
         }
         self.disconnect();
-        let dialer = self
-            .repo
-            .dial(backoff.into(), Arc::new(WsDialer::new(url)))?;
+        let mut ws = WsDialer::new(url);
+        if let Some(token) = &self.token {
+            ws = ws.with_token(token.as_ref());
+        }
+        let dialer = self.repo.dial(backoff.into(), Arc::new(ws))?;
         self.lock().dialer = Some(dialer);
         Ok(())
     }
@@ -84,6 +111,17 @@ impl Replica {
     pub fn disconnect(&self) {
         if let Some(dialer) = self.lock().dialer.take() {
             dialer.close();
+        }
+    }
+
+    /// The server's refusal of this replica's token, once it has refused:
+    /// the dialer has stopped, and syncing waits for a new token.
+    pub fn refused(&self) -> Option<Refused> {
+        use futures::FutureExt;
+        let dialer = self.lock().dialer.clone()?;
+        match dialer.established().now_or_never() {
+            Some(Err(samod::DialerFailed::PermanentFailure(refused))) => Some((*refused).clone()),
+            _ => None,
         }
     }
 
@@ -145,6 +183,9 @@ impl Replica {
             match &state {
                 SearchState::Found(handle) => return Ok(Some(handle.clone())),
                 SearchState::Requesting(request) if request.is_currently_unavailable() => {
+                    if let Some(refused) = self.refused() {
+                        return Err(ClientError::Refused(refused));
+                    }
                     let dialer = self.lock().dialer.clone();
                     let Some(dialer) = dialer else {
                         return Ok(None);
@@ -213,6 +254,9 @@ impl Replica {
             let status = self.status_of(&handle);
             if status.is_synced() {
                 return Ok(status);
+            }
+            if let Some(refused) = self.refused() {
+                return Err(ClientError::Refused(refused));
             }
             let wake = tokio::time::Instant::now() + RECHECK;
             tokio::select! {

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use qunjian_shared::api::{ApiError, DocumentSnapshot, TownshipInfo};
 use qunjian_shared::doc_json;
 
+use crate::auth::Caller;
 use crate::serve::AppState;
 use crate::townships;
 
@@ -30,33 +31,50 @@ impl IntoResponse for Failure {
     }
 }
 
+impl From<crate::auth::Refusal> for Failure {
+    fn from(r: crate::auth::Refusal) -> Self {
+        Failure(r.status(), r.to_string())
+    }
+}
+
 impl From<crate::db::DbError> for Failure {
     fn from(e: crate::db::DbError) -> Self {
         Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
     }
 }
 
-/// `GET /api/townships`.
+/// `GET /api/townships`: every township a county token sees; a township
+/// token sees its own.
 pub async fn list_townships(
     State(state): State<AppState>,
+    caller: Caller,
 ) -> Result<Json<Vec<TownshipInfo>>, Failure> {
     let rows = state.db.call(townships::list).await?;
-    Ok(Json(rows.iter().map(townships::Township::info).collect()))
+    Ok(Json(
+        rows.iter()
+            .filter(|t| caller.0.role.may_see(&t.code))
+            .map(townships::Township::info)
+            .collect(),
+    ))
 }
 
 /// `GET /api/townships/{code}`.
 pub async fn get_township(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<TownshipInfo>, Failure> {
+    caller.require_township(&state, &code)?;
     Ok(Json(find(&state, code).await?.info()))
 }
 
 /// `GET /api/townships/{code}/document`: the server's copy, materialized.
 pub async fn get_document(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<DocumentSnapshot>, Failure> {
+    caller.require_township(&state, &code)?;
     let township = find(&state, code).await?;
     let stopping = || Failure(StatusCode::SERVICE_UNAVAILABLE, "server is stopping".into());
     let handle = state

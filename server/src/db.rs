@@ -36,6 +36,8 @@ pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(crate::projection::tables::SCHEMA)?;
         conn.execute_batch(crate::peers::SCHEMA)?;
+        conn.execute_batch(crate::auth::tokens::SCHEMA)?;
+        conn.execute_batch(crate::audit::SCHEMA)?;
         Ok(())
     };
     setup().map_err(|source| DbError::Open { path, source })?;

@@ -8,14 +8,18 @@
 //! records when; `townships` is the table of townships; `api` and `health` answer
 //! HTTP; `shutdown` stops it all without losing a queued write.
 
+pub mod access_api;
 pub mod admin;
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod change_feed;
 pub mod cli;
 pub mod db;
 pub mod doc_sync;
 pub mod export;
 pub mod health;
+pub mod limits;
 pub mod peers;
 pub mod projection;
 pub mod report_api;

@@ -10,6 +10,7 @@ use qunjian_shared::schema::Date;
 use serde::Serialize;
 
 use crate::api::Failure;
+use crate::auth::Caller;
 use crate::export::{ExportContext, content_disposition, to_csv, to_xlsx};
 use crate::report_table::ReportTable;
 use crate::reports::{self, FilterQuery, Filters, ReportName};
@@ -31,7 +32,7 @@ pub struct ReportBody {
 }
 
 /// `GET /api/reports`: the reports there are.
-pub async fn list() -> Json<Vec<serde_json::Value>> {
+pub async fn list(_caller: Caller) -> Json<Vec<serde_json::Value>> {
     Json(
         ReportName::ALL
             .iter()
@@ -50,10 +51,12 @@ pub async fn list() -> Json<Vec<serde_json::Value>> {
 /// `GET /api/reports/{name}`.
 pub async fn report(
     State(state): State<AppState>,
+    caller: Caller,
     Path(name): Path<String>,
-    Query(query): Query<FilterQuery>,
+    Query(mut query): Query<FilterQuery>,
 ) -> Result<Json<ReportBody>, Failure> {
     let name = parse_name(&name)?;
+    query.township = caller.report_scope(&state, query.township.as_deref())?;
     let (filters, ctx) = prepare(&state, &query).await?;
     let table = compute(&state, vec![name], filters.clone())
         .await?
@@ -73,9 +76,11 @@ pub async fn report(
 /// (every report, one sheet each).
 pub async fn export(
     State(state): State<AppState>,
+    caller: Caller,
     Path(file): Path<String>,
-    Query(query): Query<FilterQuery>,
+    Query(mut query): Query<FilterQuery>,
 ) -> Result<Response, Failure> {
+    query.township = caller.report_scope(&state, query.township.as_deref())?;
     let (stem, ext) = file.rsplit_once('.').ok_or_else(|| {
         Failure::new(
             StatusCode::NOT_FOUND,

@@ -14,10 +14,14 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::audit::{Audit, Entry, Event};
+use crate::auth::rate::Bucket;
+use crate::auth::{DocTownships, Gate, Refusal, tokens};
 use crate::change_feed::ChangeFeed;
 use crate::db::{self, Db};
+use crate::limits::Limits;
 use crate::shutdown::Shutdown;
-use crate::{api, doc_sync, health, peers, projection, report_api, watch, web};
+use crate::{access_api, api, doc_sync, health, peers, projection, report_api, watch, web};
 
 /// What `serve` needs to know.
 #[derive(Debug, Clone)]
@@ -28,6 +32,8 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// The county's thresholds and targets.
     pub rules: Rules,
+    /// Message size, connections and request rates per token, idle timeout.
+    pub limits: Limits,
 }
 
 /// What every request handler can reach.
@@ -45,19 +51,57 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     /// Devices connected now, per document.
     pub live: peers::Live,
+    /// Valid tokens, their sessions and request budgets.
+    pub gate: Gate,
+    /// Which township each document is.
+    pub doc_townships: DocTownships,
+    /// The audit table's writer.
+    pub audit: Audit,
+    /// Refusals of requests without a valid token are audited at this
+    /// rate at most, so a flood of bad requests cannot fill the disk.
+    anonymous_refusals: Arc<std::sync::Mutex<Bucket>>,
 }
+
+impl AppState {
+    /// Audit a refusal of a request that had no valid token (rate-limited).
+    pub fn refused_anonymously(&self, refusal: &Refusal, path: &str) {
+        tracing::info!(path, "refused: {refusal}");
+        let now = std::time::Instant::now();
+        let allowed = self
+            .anonymous_refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(now, ANONYMOUS_REFUSALS_PER_SECOND, 20)
+            .is_ok();
+        if allowed {
+            self.audit
+                .record(Entry::new(Event::Refused).detail(format!("{path}: {}", refusal.kind())));
+        }
+    }
+}
+
+/// Audit rows per second for refusals without a valid token.
+const ANONYMOUS_REFUSALS_PER_SECOND: f64 = 5.0;
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
 pub struct RunningServer {
     /// The address actually bound.
     pub addr: SocketAddr,
+    /// The county-admin token created because the data directory had no
+    /// tokens (also written to `<data-dir>/admin-token`); `None` otherwise.
+    pub first_admin_token: Option<String>,
     shutdown: Shutdown,
     http: JoinHandle<()>,
     watcher: JoinHandle<()>,
     projector: JoinHandle<()>,
     peers: JoinHandle<()>,
+    reloader: JoinHandle<()>,
+    audit_writer: JoinHandle<()>,
     state: AppState,
 }
+
+/// How long the last audit rows get to be written at shutdown.
+const AUDIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long queued writes get to become durable at shutdown.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -66,16 +110,26 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     use anyhow::Context;
 
+    let first_admin_token = {
+        let conn = db::open(&config.data_dir)?;
+        tokens::ensure_first_admin(&conn, &config.data_dir)?
+    };
     let db = Db::open(&config.data_dir)?;
+    let gate = Gate::new(db.clone(), config.limits.clone());
+    gate.reload().await?;
+    let doc_townships = DocTownships::new(db.clone());
+    let (audit, audit_writer) = Audit::start(db.clone());
     let storage = SqliteStorage::open(db::db_path(&config.data_dir))?;
     let (feed, changed) = ChangeFeed::new(storage.clone());
-    // Sync a document only with devices that ask for it (announce: false).
-    // samod's default announces every document to every peer, so each
-    // township's tablet would be sent the whole county (and every change
-    // to it): with 200 devices over 20 townships, 20x the sync work.
+    // Each device gets exactly its token's access to each document, and
+    // nothing is announced: samod's default offers every document to every
+    // peer, so each township's tablet would be sent the whole county.
     let repo = Repo::build_tokio()
         .with_storage(feed)
-        .with_share_policy(samod::ShareConfig::read_write().with_announce(false))
+        .with_share_policy(crate::auth::policy::share_policy(
+            gate.clone(),
+            doc_townships.clone(),
+        ))
         .load()
         .await;
     let sync_url = format!("ws://{}/sync", config.listen);
@@ -94,6 +148,13 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         db: db.clone(),
         rules: Arc::new(config.rules.clone()),
         live: peers::Live::default(),
+        gate: gate.clone(),
+        doc_townships,
+        audit,
+        anonymous_refusals: Arc::new(std::sync::Mutex::new(Bucket::new(
+            20,
+            std::time::Instant::now(),
+        ))),
     };
     let app = Router::new()
         .route("/", get(web::index))
@@ -105,6 +166,16 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         .route("/api/reports", get(report_api::list))
         .route("/api/reports/{name}", get(report_api::report))
         .route("/api/export/{file}", get(report_api::export))
+        .route("/api/me", get(access_api::me))
+        .route("/api/audit", get(access_api::audit))
+        .route(
+            "/api/tokens",
+            get(access_api::list_tokens).post(access_api::create_token),
+        )
+        .route(
+            "/api/tokens/{id}",
+            axum::routing::delete(access_api::revoke_token),
+        )
         .with_state(state.clone());
 
     let listener = TcpListener::bind(config.listen)
@@ -126,6 +197,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         state.live.clone(),
         shutdown.subscribe(),
     ));
+    let reloader = tokio::spawn(gate.run_reloader(shutdown.subscribe()));
     let projector = tokio::spawn(projection::worker::run(
         repo.clone(),
         db,
@@ -144,11 +216,14 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "county server listening");
     Ok(RunningServer {
         addr,
+        first_admin_token,
         shutdown,
         http,
         watcher,
         projector,
         peers,
+        reloader,
+        audit_writer,
         state,
     })
 }
@@ -165,6 +240,7 @@ impl RunningServer {
     pub async fn stop(self) {
         self.shutdown.trigger();
         // Open WebSockets would keep graceful shutdown waiting forever.
+        self.state.gate.close_all();
         self.state.acceptor.close();
         if let Err(e) = self.http.await {
             tracing::error!("HTTP task ended badly: {e}");
@@ -172,12 +248,23 @@ impl RunningServer {
         let _ = self.watcher.await;
         let _ = self.projector.await;
         let _ = self.peers.await;
+        let _ = self.reloader.await;
         self.state.repo.stop().await;
-        if tokio::time::timeout(FLUSH_TIMEOUT, self.state.storage.flush())
+        // The audit writer ends once every sender is gone (sessions finish
+        // their last rows as samod closes them) and what was queued is written.
+        let storage = self.state.storage.clone();
+        drop(self.state);
+        if tokio::time::timeout(AUDIT_TIMEOUT, self.audit_writer)
             .await
             .is_err()
         {
-            let pending = self.state.storage.health().pending_writes;
+            tracing::warn!("audit rows still queued after {AUDIT_TIMEOUT:?}; they are lost");
+        }
+        if tokio::time::timeout(FLUSH_TIMEOUT, storage.flush())
+            .await
+            .is_err()
+        {
+            let pending = storage.health().pending_writes;
             tracing::error!(
                 pending,
                 "storage did not finish writing within {FLUSH_TIMEOUT:?}; these writes are lost"

@@ -124,3 +124,15 @@ pub fn touch(conn: &Connection, code: &str, at: &str) -> Result<(), DbError> {
     )?;
     Ok(())
 }
+
+/// The code of the township whose document is `document_id`.
+pub fn by_document(conn: &Connection, document_id: &DocumentId) -> Result<Option<String>, DbError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT code FROM townships WHERE document_id = ?1",
+            params![document_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

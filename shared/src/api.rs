@@ -54,3 +54,79 @@ pub struct ApiError {
     /// The message.
     pub error: String,
 }
+
+/// The body of `GET /api/me`: who a token is, and what it may reach. A
+/// device needs only the server's address and its token; this tells it the
+/// rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// The token's public id.
+    pub token_id: String,
+    /// The label given when the token was created.
+    pub label: String,
+    /// `county-admin`, `county-viewer` or `township`.
+    pub role: String,
+    /// The township, for a township token.
+    pub township: Option<TownshipInfo>,
+    /// The samod/automerge-repo peer id the device must use on `/sync`.
+    pub peer_id: String,
+    /// The township document's `automerge:` URL, for a township token.
+    pub document_url: Option<String>,
+}
+
+/// One token as `GET /api/tokens` and `token list` show it (never the
+/// token itself: only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Public id (the first 16 hex digits of the token's hash).
+    pub id: String,
+    /// What it is for, e.g. the device or person holding it.
+    pub label: String,
+    /// `county-admin`, `county-viewer` or `township`.
+    pub role: String,
+    /// The township code, for a township token.
+    pub township: Option<String>,
+    /// When it was created (RFC 3339, UTC).
+    pub created_at: String,
+    /// When it was last used, to the minute (RFC 3339, UTC).
+    pub last_used_at: Option<String>,
+    /// When it was revoked (RFC 3339, UTC).
+    pub revoked_at: Option<String>,
+}
+
+/// The body of `POST /api/tokens` and what `token create` prints: the only
+/// time the token itself is shown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewToken {
+    /// The token; store it now, it cannot be shown again.
+    pub token: String,
+    /// Its record.
+    pub info: TokenInfo,
+}
+
+/// One row of `GET /api/audit`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Row number, increasing.
+    pub seq: i64,
+    /// When (RFC 3339, UTC, milliseconds).
+    pub at: String,
+    /// `opened`, `closed`, `received`, `refused`, `token-created`, `token-revoked`.
+    pub event: String,
+    /// The token's id, when one was presented and known.
+    pub token_id: Option<String>,
+    /// The token's label.
+    pub token_label: Option<String>,
+    /// The peer id of the connection.
+    pub peer: Option<String>,
+    /// The township the document or token belongs to.
+    pub township: Option<String>,
+    /// The document id.
+    pub document: Option<String>,
+    /// Changes received (sync messages: change chunks).
+    pub changes: i64,
+    /// Bytes received.
+    pub bytes: i64,
+    /// Why, for refusals and closings.
+    pub detail: Option<String>,
+}

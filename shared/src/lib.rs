@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod rules;
 pub mod schema;
 pub mod storage;
+pub mod token;
 pub mod validation;
 
 pub use meta::{MetaError, SCHEMA_VERSION, TownshipKind, TownshipMeta};

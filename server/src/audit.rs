@@ -1,0 +1,340 @@
+//! The audit table: who connected, with which token, what they sent, and
+//! every refusal. Append-only — triggers refuse UPDATE and DELETE — so a
+//! bug or a stolen admin token cannot quietly rewrite history through the
+//! server. Sessions hand rows to one writer task, so a connection never
+//! waits on SQLite to be logged.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use qunjian_shared::api::AuditEntry;
+use rusqlite::{Connection, params_from_iter};
+use tokio::sync::mpsc;
+
+use crate::db::{Db, DbError};
+
+/// The table and the triggers that keep it append-only.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    token_id    TEXT,
+    token_label TEXT,
+    peer        TEXT,
+    township    TEXT,
+    document    TEXT,
+    changes     INTEGER NOT NULL DEFAULT 0,
+    bytes       INTEGER NOT NULL DEFAULT 0,
+    detail      TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE INDEX IF NOT EXISTS audit_township_at ON audit (township, at);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
+";
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A sync connection was accepted.
+    Opened,
+    /// A sync connection ended (detail: why).
+    Closed,
+    /// Sync data received for one document over an interval.
+    Received,
+    /// A request or connection was refused (detail: why).
+    Refused,
+    /// A token was created.
+    TokenCreated,
+    /// A token was revoked.
+    TokenRevoked,
+}
+
+impl Event {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Opened => "opened",
+            Event::Closed => "closed",
+            Event::Received => "received",
+            Event::Refused => "refused",
+            Event::TokenCreated => "token-created",
+            Event::TokenRevoked => "token-revoked",
+        }
+    }
+}
+
+/// One row to append.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// When (filled in by [`Entry::new`]).
+    pub at: String,
+    /// What.
+    pub event: Event,
+    /// Token id.
+    pub token_id: Option<String>,
+    /// Token label.
+    pub token_label: Option<String>,
+    /// Peer id.
+    pub peer: Option<String>,
+    /// Township code.
+    pub township: Option<String>,
+    /// Document id.
+    pub document: Option<String>,
+    /// Changes received.
+    pub changes: u64,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Why.
+    pub detail: Option<String>,
+}
+
+impl Entry {
+    /// An entry stamped now.
+    pub fn new(event: Event) -> Self {
+        Entry {
+            at: crate::townships::now(),
+            event,
+            token_id: None,
+            token_label: None,
+            peer: None,
+            township: None,
+            document: None,
+            changes: 0,
+            bytes: 0,
+            detail: None,
+        }
+    }
+
+    /// With the token (id, label) and, for a township token, its township.
+    pub fn token(mut self, row: &crate::auth::TokenRow) -> Self {
+        self.token_id = Some(row.id.clone());
+        self.token_label = Some(row.label.clone());
+        self.peer = Some(row.peer_id());
+        if self.township.is_none() {
+            self.township = row.role.township().map(str::to_string);
+        }
+        self
+    }
+
+    /// With a reason.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// Append rows in one transaction.
+pub fn insert(conn: &Connection, entries: &[Entry]) -> Result<(), DbError> {
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO audit (at, event, token_id, token_label, peer, township, document,
+                                changes, bytes, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for e in entries {
+            stmt.execute(rusqlite::params![
+                e.at,
+                e.event.as_str(),
+                e.token_id,
+                e.token_label,
+                e.peer,
+                e.township,
+                e.document,
+                i64::try_from(e.changes).unwrap_or(i64::MAX),
+                i64::try_from(e.bytes).unwrap_or(i64::MAX),
+                e.detail,
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Rows kept in memory for the writer; past this, rows are dropped and
+/// counted (a flood must not grow the server without bound).
+const QUEUE: usize = 10_000;
+
+/// Where sessions send rows.
+#[derive(Clone)]
+pub struct Audit {
+    tx: mpsc::Sender<Entry>,
+}
+
+impl Audit {
+    /// Start the writer on `db`; it ends when every `Audit` is dropped,
+    /// after writing what is queued.
+    pub fn start(db: Db) -> (Audit, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (Audit { tx }, tokio::spawn(write_loop(db, rx)))
+    }
+
+    /// Queue a row; never waits.
+    pub fn record(&self, entry: Entry) {
+        if let Err(e) = self.tx.try_send(entry) {
+            tracing::warn!("audit queue full or closed; row dropped: {e}");
+        }
+    }
+}
+
+async fn write_loop(db: Db, mut rx: mpsc::Receiver<Entry>) {
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, 512).await > 0 {
+        let rows = std::mem::take(&mut batch);
+        let count = rows.len();
+        if let Err(e) = db.call(move |conn| insert(conn, &rows)).await {
+            tracing::error!(count, "cannot write audit rows: {e}");
+        }
+    }
+}
+
+/// What `GET /api/audit` may filter on.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct AuditQuery {
+    /// Township code.
+    pub township: Option<String>,
+    /// From (inclusive): RFC 3339, or a date meaning 00:00 China time.
+    pub since: Option<String>,
+    /// Until (exclusive): RFC 3339, or a date meaning 00:00 China time.
+    pub until: Option<String>,
+    /// One event kind.
+    pub event: Option<String>,
+    /// At most this many rows, newest first (default 1000, at most 10000).
+    pub limit: Option<u32>,
+}
+
+/// Why a filter was refused.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "时间“{0}”无法识别：用 2026-11-24 或 2026-11-24T08:00:00+08:00 (since/until must be a date or RFC 3339)"
+)]
+pub struct BadTime(String);
+
+/// A filter time as the table stores times (UTC, milliseconds).
+pub fn normalize_time(text: &str) -> Result<String, BadTime> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t
+            .with_timezone(&Utc)
+            .to_rfc3339_opts(SecondsFormat::Millis, true));
+    }
+    let date =
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| BadTime(text.to_string()))?;
+    // A cadre's "from the 24th" means the 24th in China, UTC+8.
+    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(|| BadTime(text.to_string()))?;
+    let start = date
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(china).single())
+        .ok_or_else(|| BadTime(text.to_string()))?;
+    Ok(start
+        .with_timezone(&Utc)
+        .to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// Rows matching `q`, newest first.
+pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, QueryError> {
+    let mut clauses = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    if let Some(t) = &q.township {
+        args.push(t.clone());
+        clauses.push(format!("township = ?{}", args.len()));
+    }
+    if let Some(s) = &q.since {
+        args.push(normalize_time(s)?);
+        clauses.push(format!("at >= ?{}", args.len()));
+    }
+    if let Some(u) = &q.until {
+        args.push(normalize_time(u)?);
+        clauses.push(format!("at < ?{}", args.len()));
+    }
+    if let Some(e) = &q.event {
+        args.push(e.clone());
+        clauses.push(format!("event = ?{}", args.len()));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let sql = format!(
+        "SELECT seq, at, event, token_id, token_label, peer, township, document, changes, bytes, detail
+         FROM audit {filter} ORDER BY seq DESC LIMIT {limit}"
+    );
+    let mut stmt = conn.prepare(&sql).map_err(DbError::from)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                event: r.get(2)?,
+                token_id: r.get(3)?,
+                token_label: r.get(4)?,
+                peer: r.get(5)?,
+                township: r.get(6)?,
+                document: r.get(7)?,
+                changes: r.get(8)?,
+                bytes: r.get(9)?,
+                detail: r.get(10)?,
+            })
+        })
+        .map_err(DbError::from)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.map_err(DbError::from)?);
+    }
+    Ok(out)
+}
+
+/// Why an audit query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A bad since/until.
+    #[error(transparent)]
+    Time(#[from] BadTime),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_can_be_added_but_not_changed_or_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = crate::db::open(dir.path()).expect("open");
+        let mut e = Entry::new(Event::Refused).detail("no token");
+        e.township = Some("101".into());
+        insert(&conn, &[e.clone(), Entry::new(Event::Opened)]).expect("insert");
+        assert!(conn.execute("UPDATE audit SET detail = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM audit", []).is_err());
+        let rows = query(
+            &conn,
+            &AuditQuery {
+                township: Some("101".into()),
+                ..Default::default()
+            },
+        )
+        .expect("query");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].event, "refused");
+        assert_eq!(rows[0].detail.as_deref(), Some("no token"));
+    }
+
+    #[test]
+    fn dates_mean_midnight_in_china_and_bad_times_are_named() {
+        assert_eq!(
+            normalize_time("2026-11-24").expect("date"),
+            "2026-11-23T16:00:00.000Z"
+        );
+        assert_eq!(
+            normalize_time("2026-11-24T08:00:00+08:00").expect("rfc3339"),
+            "2026-11-24T00:00:00.000Z"
+        );
+        assert!(normalize_time("yesterday").is_err());
+    }
+}

@@ -1,0 +1,360 @@
+//! One sync connection, between the WebSocket and samod. samod runs the
+//! protocol; this file holds what the protocol leaves to the server: the
+//! transport is bound to the token's peer id; every message is read far
+//! enough to refuse what the token may not send (undecodable bytes, text
+//! frames, changes to another township's document) by closing the
+//! connection with a log line naming the peer; idle peers are pinged and
+//! dropped; a revoked token's connection is closed; and what arrived is
+//! tallied for the audit table.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures::{SinkExt, StreamExt};
+use samod::{DocumentId, PeerId, Transport};
+use tokio_util::sync::CancellationToken;
+
+use super::frame::{self, Kind};
+use crate::audit::{Audit, Entry, Event};
+use crate::auth::{Access, DocTownships, SessionGuard, TokenRow};
+use crate::serve::AppState;
+
+/// How often what a connection received is written to the audit table
+/// while it stays open (it is always written when it closes).
+const TALLY_EVERY: Duration = Duration::from_secs(60);
+
+/// Messages samod may queue for the socket before it waits.
+const OUTBOUND_QUEUE: usize = 64;
+
+/// WebSocket close codes (RFC 6455 §7.4.1).
+const GOING_AWAY: u16 = 1001;
+const POLICY: u16 = 1008;
+const TOO_BIG: u16 = 1009;
+
+/// Run one connection until either side ends it.
+pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: SessionGuard) {
+    let peer = row.peer_id();
+    let limits = state.gate.limits().clone();
+    let (ws_tx, ws_rx) = socket.split();
+    // Fired by a revocation (through the guard) or by this connection's
+    // own reader when it refuses a message.
+    let cancel = guard.cancel.child_token();
+    let closing = Closing::default();
+    let tally = Tally::default();
+
+    state.audit.record(Entry::new(Event::Opened).token(&row));
+    tracing::info!(%peer, label = %row.label, role = %row.role, "sync connection opened");
+
+    let reader = Reader {
+        rx: ws_rx,
+        cancel: cancel.clone(),
+        closing: closing.clone(),
+        idle: limits.idle_timeout,
+        inspector: Inspector {
+            row: row.clone(),
+            townships: state.doc_townships.clone(),
+            audit: state.audit.clone(),
+            tally: tally.clone(),
+            joined: false,
+            refused_docs: HashSet::new(),
+        },
+    };
+    let inbound = Box::pin(futures::stream::unfold(reader, Reader::step));
+    let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<u8>>(OUTBOUND_QUEUE);
+    let transport =
+        Transport::new(inbound, out_tx).with_expected_peer_id(PeerId::from(peer.as_str()));
+    if state.acceptor.accept(transport).is_err() {
+        tracing::warn!(%peer, "sync connection refused: the server is stopping");
+        return;
+    }
+
+    let mut ws_tx = write_loop(
+        ws_tx,
+        out_rx,
+        &cancel,
+        limits.ping_interval(),
+        &tally,
+        &state.audit,
+        &row,
+    )
+    .await;
+    cancel.cancel();
+
+    let (code, reason) = closing.take().unwrap_or_else(|| {
+        if guard.cancel.is_cancelled() && state.gate.active_by_id(&row.id).is_none() {
+            (POLICY, "令牌已被吊销 (token revoked)".to_string())
+        } else if guard.cancel.is_cancelled() {
+            (GOING_AWAY, "server stopping".to_string())
+        } else {
+            (1000, "closed".to_string())
+        }
+    });
+    tally.flush(&state.audit, &row);
+    state
+        .audit
+        .record(Entry::new(Event::Closed).token(&row).detail(reason.clone()));
+    tracing::info!(%peer, label = %row.label, code, "sync connection closed: {reason}");
+    // Tell the peer why, best effort: it may be gone already.
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        ws_tx.send(Message::Close(Some(frame))),
+    )
+    .await;
+    drop(guard);
+}
+
+/// samod's messages out, pings, the periodic tally, until samod drops the
+/// connection or the connection is cancelled.
+async fn write_loop(
+    mut ws_tx: futures::stream::SplitSink<WebSocket, Message>,
+    mut out_rx: futures::channel::mpsc::Receiver<Vec<u8>>,
+    cancel: &CancellationToken,
+    ping_every: Duration,
+    tally: &Tally,
+    audit: &Audit,
+    row: &TokenRow,
+) -> futures::stream::SplitSink<WebSocket, Message> {
+    let mut ping = tokio::time::interval(ping_every);
+    ping.tick().await;
+    let mut flush = tokio::time::interval(TALLY_EVERY);
+    flush.tick().await;
+    loop {
+        tokio::select! {
+            msg = out_rx.next() => match msg {
+                Some(bytes) => {
+                    if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = cancel.cancelled() => break,
+            _ = ping.tick() => {
+                if ws_tx.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            _ = flush.tick() => tally.flush(audit, row),
+        }
+    }
+    ws_tx
+}
+
+/// Why the server ended a connection, set once by whoever ends it.
+#[derive(Clone, Default)]
+struct Closing(Arc<Mutex<Option<(u16, String)>>>);
+
+impl Closing {
+    fn set(&self, code: u16, reason: String) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some((code, reason));
+        }
+    }
+
+    fn take(&self) -> Option<(u16, String)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// The inbound half, as a stream samod reads.
+struct Reader {
+    rx: futures::stream::SplitStream<WebSocket>,
+    cancel: CancellationToken,
+    closing: Closing,
+    idle: Duration,
+    inspector: Inspector,
+}
+
+impl Reader {
+    /// The next message for samod, or `None` to end the connection.
+    async fn step(mut self) -> Option<(Result<Vec<u8>, std::convert::Infallible>, Self)> {
+        loop {
+            let next = tokio::select! {
+                _ = self.cancel.cancelled() => return None,
+                next = tokio::time::timeout(self.idle, self.rx.next()) => next,
+            };
+            let message = match next {
+                Err(_) => {
+                    let idle = self.idle.as_secs();
+                    return self.end(GOING_AWAY, format!("idle for {idle} s"));
+                }
+                Ok(None) => return None,
+                Ok(Some(Err(e))) => {
+                    let text = e.to_string();
+                    let code = if text.contains("too long") || text.contains("Space limit") {
+                        TOO_BIG
+                    } else {
+                        POLICY
+                    };
+                    return self.end(code, format!("bad frame: {text}"));
+                }
+                Ok(Some(Ok(message))) => message,
+            };
+            match message {
+                Message::Binary(bytes) => match self.inspector.inspect(&bytes).await {
+                    Ok(()) => return Some((Ok(bytes.to_vec()), self)),
+                    Err(why) => return self.end(POLICY, why),
+                },
+                Message::Text(_) => {
+                    return self.end(POLICY, "text frame on a sync connection".to_string());
+                }
+                // Any frame shows the peer is alive; pongs answer our pings.
+                Message::Ping(_) | Message::Pong(_) => continue,
+                Message::Close(_) => return None,
+            }
+        }
+    }
+
+    fn end<T>(self, code: u16, reason: String) -> Option<T> {
+        let row = &self.inspector.row;
+        tracing::warn!(peer = %row.peer_id(), label = %row.label, "closing sync connection: {reason}");
+        if code != GOING_AWAY {
+            self.inspector.audit.record(
+                Entry::new(Event::Refused)
+                    .token(row)
+                    .detail(format!("sync: {reason}")),
+            );
+        }
+        self.closing.set(code, reason);
+        self.cancel.cancel();
+        None
+    }
+}
+
+/// Checks each message against the token.
+struct Inspector {
+    row: TokenRow,
+    townships: DocTownships,
+    audit: Audit,
+    tally: Tally,
+    joined: bool,
+    /// Documents already refused to this connection, to log each once.
+    refused_docs: HashSet<DocumentId>,
+}
+
+impl Inspector {
+    /// `Err` is why the connection must close.
+    async fn inspect(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let header = frame::read(bytes).map_err(|e| format!("undecodable message: {e}"))?;
+        if !self.joined {
+            let expected = self.row.peer_id();
+            if header.kind != Kind::Join {
+                return Err(format!("first message is {:?}, not join", header.kind));
+            }
+            if header.sender != Some(expected.as_str()) {
+                return Err(format!(
+                    "peer id {:?} is not this token's ({expected})",
+                    header.sender.unwrap_or("")
+                ));
+            }
+            self.joined = true;
+        }
+        self.tally.bytes(bytes.len());
+        let (Kind::Request | Kind::Sync, Some(doc)) = (header.kind, header.document) else {
+            return Ok(());
+        };
+        let data = header.data.unwrap_or_default();
+        let changes = frame::changes_in(data)
+            .map_err(|e| format!("undecodable sync message for document {doc}: {e}"))?;
+        let township = self.townships.of(&doc).await;
+        match self.row.role.document_access(township.as_deref()) {
+            Access::None if changes > 0 => Err(format!(
+                "changes for document {doc}, which this token may not touch"
+            )),
+            Access::None => {
+                // samod answers doc-unavailable; the audit notes the ask.
+                if self.refused_docs.insert(doc.clone()) {
+                    self.audit
+                        .record(Entry::new(Event::Refused).token(&self.row).detail(format!(
+                            "sync: document {doc} is not this token's (doc-unavailable)"
+                        )));
+                }
+                Ok(())
+            }
+            Access::ReadOnly => {
+                self.tally.add(doc, township, 0, data.len(), changes);
+                Ok(())
+            }
+            Access::ReadWrite => {
+                self.tally.add(doc, township, changes, data.len(), 0);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What a connection received, per document, since the last flush.
+#[derive(Clone, Default)]
+struct Tally(Arc<Mutex<TallyInner>>);
+
+#[derive(Default)]
+struct TallyInner {
+    docs: HashMap<DocumentId, DocTally>,
+    total_bytes: u64,
+}
+
+struct DocTally {
+    township: Option<String>,
+    changes: u64,
+    bytes: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TallyInner> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn bytes(&self, n: usize) {
+        self.lock().total_bytes += n as u64;
+    }
+
+    fn add(
+        &self,
+        doc: DocumentId,
+        township: Option<String>,
+        changes: u64,
+        bytes: usize,
+        ignored: u64,
+    ) {
+        let mut inner = self.lock();
+        let entry = inner.docs.entry(doc).or_insert(DocTally {
+            township,
+            changes: 0,
+            bytes: 0,
+            ignored: 0,
+        });
+        entry.changes += changes;
+        entry.bytes += bytes as u64;
+        entry.ignored += ignored;
+    }
+
+    /// One `received` row per document that sent anything.
+    fn flush(&self, audit: &Audit, row: &TokenRow) {
+        let docs = std::mem::take(&mut self.lock().docs);
+        for (doc, t) in docs {
+            if t.changes == 0 && t.ignored == 0 {
+                continue;
+            }
+            let mut entry = Entry::new(Event::Received).token(row);
+            entry.township = t.township;
+            entry.document = Some(doc.to_string());
+            entry.changes = t.changes;
+            entry.bytes = t.bytes;
+            if t.ignored > 0 {
+                entry.detail = Some(format!(
+                    "只读令牌，{} 个变更被忽略 (read-only: {} changes ignored)",
+                    t.ignored, t.ignored
+                ));
+            }
+            audit.record(entry);
+        }
+    }
+}
