@@ -296,7 +296,13 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     let server = ServerProcess::start(&scratch.data_dir(), 0);
 
     // Our client records a village.
-    let replica = connected_replica(&scratch.replica_file("rust"), &server.sync_url(), &url).await;
+    let replica = connected_replica(
+        &scratch.replica_file("rust"),
+        &server.sync_url(),
+        &url,
+        &token,
+    )
+    .await;
     let township = replica.township(&url).await.expect("township");
     let mut village = Unit::new("城关村", UnitKind::Village);
     village.employees = Some(12);
@@ -412,7 +418,7 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
     let ws = js_server.url();
 
     // A creates the township document and records a unit and a person.
-    let a = Replica::open(scratch.replica_file("a"))
+    let a = Replica::open_with_token(scratch.replica_file("a"), &token)
         .await
         .expect("open a");
     a.connect(&ws).expect("connect a");
@@ -437,7 +443,7 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
         .expect("a synced with the JS server");
 
     // B fetches it by URL from the JS server and reads it typed.
-    let b = connected_replica(&scratch.replica_file("b"), &ws, &url).await;
+    let b = connected_replica(&scratch.replica_file("b"), &ws, &url, &token).await;
     let tb = b.township(&url).await.expect("township b");
     assert_eq!(unit_of(&tb, &unit_id), Some(unit.clone()));
     assert_eq!(tb.get::<Person>(&person_id).expect("read"), Some(person));
@@ -470,7 +476,7 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
     // replica fetches it from a restarted server.
     js_server.terminate().await;
     let js_server = JsSyncServer::start(&store).await;
-    let c = connected_replica(&scratch.replica_file("c"), &js_server.url(), &url).await;
+    let c = connected_replica(&scratch.replica_file("c"), &js_server.url(), &url, &token).await;
     let tc = c.township(&url).await.expect("township c");
     assert_eq!(tc.list::<Unit>().len(), 2);
     assert!(unit_of(&tc, &unit_id).is_some_and(|u| u.league.formed));
@@ -497,7 +503,7 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
     let server = ServerProcess::start(&scratch.data_dir(), port);
     let sync_url = server.sync_url();
 
-    let replica = connected_replica(&scratch.replica_file("rust"), &sync_url, &url).await;
+    let replica = connected_replica(&scratch.replica_file("rust"), &sync_url, &url, &token).await;
     let township = replica.township(&url).await.expect("township");
     let unit_id = township
         .add(&Unit::new("詹家村", UnitKind::Village))

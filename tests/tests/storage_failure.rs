@@ -29,17 +29,20 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
     init_tracing();
     let scratch = Scratch::new();
     let url = add_township(&scratch.data_dir(), "330825201", "詹家镇");
+    let token = township_token(&scratch.data_dir(), "330825201");
     let server = start(ServeConfig {
         data_dir: scratch.data_dir(),
         listen: "127.0.0.1:0".parse().expect("addr"),
         rules: Default::default(),
+        limits: Default::default(),
     })
     .await
     .expect("server starts");
     let base = format!("http://{}", server.addr);
     assert_eq!(healthz(&base).await.0, 200);
 
-    let replica = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let replica =
+        connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
     let side = rusqlite::Connection::open(scratch.data_dir().join("qunjian.db")).expect("open db");
     side.busy_timeout(Duration::from_secs(10))
         .expect("busy timeout");

@@ -69,10 +69,11 @@ async fn offline_edits_on_two_replicas_merge_everywhere() {
     init_tracing();
     let scratch = Scratch::new();
     let url = add_township(&scratch.data_dir(), "330825101", "城关镇");
+    let token = township_token(&scratch.data_dir(), "330825101");
     let server = ServerProcess::start(&scratch.data_dir(), 0);
 
-    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
-    let b = connected_replica(&scratch.replica_file("b"), &server.sync_url(), &url).await;
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
+    let b = connected_replica(&scratch.replica_file("b"), &server.sync_url(), &url, &token).await;
     // The unit both devices will edit exists before they part: a map created
     // twice concurrently would be two maps, one hidden behind the other.
     set_unit_field(
@@ -139,9 +140,10 @@ async fn a_killed_server_keeps_every_change_a_replica_saw_synced() {
     init_tracing();
     let scratch = Scratch::new();
     let url = add_township(&scratch.data_dir(), "330825102", "湖镇镇");
+    let token = township_token(&scratch.data_dir(), "330825102");
     let server = ServerProcess::start(&scratch.data_dir(), 0);
 
-    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
     let doc_a = a.township(&url).await.expect("doc");
     for i in 0..50 {
         set_unit_field(&doc_a, &format!("u-{i}"), "name", &format!("单位{i}"));
@@ -152,7 +154,13 @@ async fn a_killed_server_keeps_every_change_a_replica_saw_synced() {
     a.close().await;
 
     let server = ServerProcess::start(&scratch.data_dir(), 0);
-    let fresh = connected_replica(&scratch.replica_file("fresh"), &server.sync_url(), &url).await;
+    let fresh = connected_replica(
+        &scratch.replica_file("fresh"),
+        &server.sync_url(),
+        &url,
+        &token,
+    )
+    .await;
     let doc_fresh = fresh.township(&url).await.expect("doc");
     assert_eq!(doc_fresh.heads(), synced.local_heads);
     assert_eq!(doc_fresh.to_json(), synced_json);
@@ -165,11 +173,12 @@ async fn a_reopened_replica_sends_its_offline_edits_when_the_server_returns() {
     init_tracing();
     let scratch = Scratch::new();
     let url = add_township(&scratch.data_dir(), "330825103", "小南海镇");
+    let token = township_token(&scratch.data_dir(), "330825103");
     let port = free_port();
     let server = ServerProcess::start(&scratch.data_dir(), port);
     let sync_url = server.sync_url();
 
-    let a = connected_replica(&scratch.replica_file("a"), &sync_url, &url).await;
+    let a = connected_replica(&scratch.replica_file("a"), &sync_url, &url, &token).await;
     server.kill();
     let doc_a = a.township(&url).await.expect("doc");
     set_unit_field(&doc_a, "u-offline", "name", "离线时录入");
@@ -177,7 +186,7 @@ async fn a_reopened_replica_sends_its_offline_edits_when_the_server_returns() {
     a.close().await;
 
     // Reopened from its file, still offline: the edit is there.
-    let a = Replica::open(scratch.replica_file("a"))
+    let a = Replica::open_with_token(scratch.replica_file("a"), &token)
         .await
         .expect("reopen");
     let doc_a = a.township(&url).await.expect("doc from the local file");
@@ -216,15 +225,17 @@ async fn a_replica_started_before_the_server_syncs_once_it_comes_up() {
     init_tracing();
     let scratch = Scratch::new();
     let url = add_township(&scratch.data_dir(), "330825104", "塔石镇");
+    let token = township_token(&scratch.data_dir(), "330825104");
     let port = free_port();
 
     // First sync so the replica has the document, then the server goes away.
     let server = ServerProcess::start(&scratch.data_dir(), port);
-    let first = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let first =
+        connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
     first.close().await;
     server.kill();
 
-    let a = Replica::open(scratch.replica_file("a"))
+    let a = Replica::open_with_token(scratch.replica_file("a"), &token)
         .await
         .expect("open");
     a.connect_with(&format!("ws://127.0.0.1:{port}/sync"), fast_backoff())
@@ -282,12 +293,14 @@ async fn a_township_added_while_the_server_runs_is_served_and_tracked() {
     assert!(server.townships().await.is_empty());
 
     let url = add_township(&scratch.data_dir(), "330825106", "大街乡");
+
+    let token = township_token(&scratch.data_dir(), "330825106");
     let listed = server.townships().await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].document_url, url);
     assert_eq!(listed[0].last_change_at, None);
 
-    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
     let doc_a = a.township(&url).await.expect("doc");
     assert_eq!(doc_a.to_json()["meta"]["township_name"], "大街乡");
     set_unit_field(&doc_a, "u-1", "name", "新村");
@@ -314,8 +327,9 @@ async fn sigterm_stops_the_server_cleanly_and_health_reports_connections() {
     init_tracing();
     let scratch = Scratch::new();
     let url = add_township(&scratch.data_dir(), "330825107", "横山镇");
+    let token = township_token(&scratch.data_dir(), "330825107");
     let server = ServerProcess::start(&scratch.data_dir(), 0);
-    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
 
     let health: serde_json::Value = get_json(&format!("{}/healthz", server.http())).await;
     assert_eq!(health["status"], "ok");
@@ -331,9 +345,11 @@ async fn sigterm_stops_the_server_cleanly_and_health_reports_connections() {
 async fn unknown_townships_and_bad_urls_get_clear_errors() {
     let scratch = Scratch::new();
     let server = ServerProcess::start(&scratch.data_dir(), 0);
-    let response = reqwest::get(format!("{}/api/townships/nope/document", server.http()))
-        .await
-        .expect("GET");
+    let response = get_as(
+        &format!("{}/api/townships/nope/document", server.http()),
+        &server.admin_token(),
+    )
+    .await;
     assert_eq!(response.status(), 404);
     let body: serde_json::Value = response.json().await.expect("json");
     assert!(body["error"].as_str().unwrap_or("").contains("nope"));

@@ -23,9 +23,10 @@ fn day(s: &str) -> Date {
 
 async fn two_devices(scratch: &Scratch, code: &str) -> (ServerProcess, String, Replica, Replica) {
     let url = add_township(&scratch.data_dir(), code, "城关镇");
+    let token = township_token(&scratch.data_dir(), code);
     let server = ServerProcess::start(&scratch.data_dir(), 0);
-    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url).await;
-    let b = connected_replica(&scratch.replica_file("b"), &server.sync_url(), &url).await;
+    let a = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
+    let b = connected_replica(&scratch.replica_file("b"), &server.sync_url(), &url, &token).await;
     (server, url, a, b)
 }
 

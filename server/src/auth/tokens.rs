@@ -251,15 +251,21 @@ pub fn admin_token_path(data_dir: &Path) -> PathBuf {
     data_dir.join("admin-token")
 }
 
-/// On a data directory with no tokens at all, create the first county-admin
-/// token and write it to `<data-dir>/admin-token` (mode 0600), so the
-/// server is never open and the README's one command still needs no setup.
-/// Returns the new token, or `None` when tokens already exist.
+/// On a data directory that has never had a county-admin token, create one
+/// and write it to `<data-dir>/admin-token` (mode 0600), so the server is
+/// never open and the README's one command still needs no setup. Township
+/// tokens made with the CLI before the first start do not count; a county
+/// admin token that was revoked does (revoking the last one is not undone
+/// by a restart). Returns the new token, or `None`.
 pub fn ensure_first_admin(
     conn: &Connection,
     data_dir: &Path,
 ) -> Result<Option<String>, anyhow::Error> {
-    let count: i64 = conn.query_row("SELECT COUNT(*) FROM tokens", [], |r| r.get(0))?;
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM tokens WHERE role = 'county-admin'",
+        [],
+        |r| r.get(0),
+    )?;
     if count > 0 {
         return Ok(None);
     }

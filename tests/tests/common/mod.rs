@@ -28,6 +28,8 @@ pub struct ServerProcess {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Its data directory.
+    pub data_dir: PathBuf,
 }
 
 impl ServerProcess {
@@ -57,7 +59,16 @@ impl ServerProcess {
             .next()
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("server did not print its address, printed {line:?}"));
-        ServerProcess { child, addr }
+        ServerProcess {
+            child,
+            addr,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    /// The county-admin token the first start wrote to `<data-dir>/admin-token`.
+    pub fn admin_token(&self) -> String {
+        admin_token(&self.data_dir)
     }
 
     /// The WebSocket sync URL.
@@ -96,14 +107,22 @@ impl ServerProcess {
         }
     }
 
-    /// `GET /api/townships/{code}/document`.
+    /// `GET /api/townships/{code}/document`, as the county admin.
     pub async fn document(&self, code: &str) -> DocumentSnapshot {
-        get_json(&format!("{}/api/townships/{code}/document", self.http())).await
+        get_json_as(
+            &format!("{}/api/townships/{code}/document", self.http()),
+            &self.admin_token(),
+        )
+        .await
     }
 
-    /// `GET /api/townships`.
+    /// `GET /api/townships`, as the county admin.
     pub async fn townships(&self) -> Vec<TownshipInfo> {
-        get_json(&format!("{}/api/townships", self.http())).await
+        get_json_as(
+            &format!("{}/api/townships", self.http()),
+            &self.admin_token(),
+        )
+        .await
     }
 }
 
@@ -114,9 +133,30 @@ impl Drop for ServerProcess {
     }
 }
 
-/// GET a URL and parse its JSON body, failing the test on a non-2xx status.
+/// GET a URL without a token (`/healthz`) and parse its JSON body,
+/// failing the test on a non-2xx status.
 pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
     let response = reqwest::get(url).await.expect("GET");
+    parse_json(url, response).await
+}
+
+/// GET a URL with a token and parse its JSON body, failing the test on a
+/// non-2xx status.
+pub async fn get_json_as<T: serde::de::DeserializeOwned>(url: &str, token: &str) -> T {
+    parse_json(url, get_as(url, token).await).await
+}
+
+/// GET a URL presenting `token` as a bearer token.
+pub async fn get_as(url: &str, token: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+async fn parse_json<T: serde::de::DeserializeOwned>(url: &str, response: reqwest::Response) -> T {
     let status = response.status();
     let body = response.text().await.expect("body");
     assert!(status.is_success(), "GET {url}: {status} {body}");
@@ -177,9 +217,35 @@ impl Scratch {
     }
 }
 
-/// Open a replica, connect it and fetch the township document; waits until synced.
-pub async fn connected_replica(path: &Path, sync_url: &str, doc_url: &str) -> Replica {
-    let replica = Replica::open(path).await.expect("open replica");
+/// The county-admin token a first start wrote to `<data-dir>/admin-token`.
+pub fn admin_token(data_dir: &Path) -> String {
+    std::fs::read_to_string(qunjian_server::auth::tokens::admin_token_path(data_dir))
+        .expect("the first start writes admin-token")
+        .trim()
+        .to_string()
+}
+
+/// A new token straight in the data directory's database (as `token
+/// create` does): `role` is county-admin, county-viewer or township.
+pub fn token(data_dir: &Path, role: &str, township: Option<&str>) -> String {
+    let role = qunjian_server::auth::Role::parse(role, township).expect("role");
+    let conn = qunjian_server::db::open(data_dir).expect("open db");
+    qunjian_server::auth::tokens::create(&conn, role, None)
+        .expect("create token")
+        .token
+}
+
+/// A device token for township `code` (which must have been added).
+pub fn township_token(data_dir: &Path, code: &str) -> String {
+    token(data_dir, "township", Some(code))
+}
+
+/// Open a device's replica with `token`, connect it and fetch the township
+/// document; waits until synced.
+pub async fn connected_replica(path: &Path, sync_url: &str, doc_url: &str, token: &str) -> Replica {
+    let replica = Replica::open_with_token(path, token)
+        .await
+        .expect("open replica");
     replica.connect(sync_url).expect("connect");
     replica
         .wait_synced(doc_url, Duration::from_secs(20))

@@ -30,9 +30,13 @@ struct Cli {
         default_value = "./qunjian-replica.db"
     )]
     replica: PathBuf,
-    /// The township document's automerge: URL (printed by `qunjian-server township add`).
+    /// The township document's automerge: URL (`qunjian sync` finds it
+    /// from the token when this is not given).
     #[arg(long, global = true, env = "QUNJIAN_DOC")]
     doc: Option<String>,
+    /// This device's token (from `qunjian-server token create`); needed to sync.
+    #[arg(long, global = true, env = "QUNJIAN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -139,12 +143,34 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Some(doc_url) = cli.doc else {
-        bail!("no document given: pass --doc automerge:... or set QUNJIAN_DOC");
+    let needs_token = matches!(cli.command, Command::Sync { .. }) && cli.token.is_none();
+    if needs_token {
+        bail!("同步需要令牌：用 --token 或设置 QUNJIAN_TOKEN (sync needs this device's token)");
+    }
+    let doc_url = match (cli.doc, &cli.command, &cli.token) {
+        (Some(doc), _, _) => doc,
+        // A device starts from the server's address and its token alone.
+        (None, Command::Sync { server, .. }, Some(token)) => {
+            let me = qunjian_client::me(server, token).await?;
+            let Some(doc) = me.document_url else {
+                bail!(
+                    "令牌 {} 是 {} 角色，不属于某个乡镇：请用 --doc 指定文档 (a county token needs --doc)",
+                    me.label,
+                    me.role
+                );
+            };
+            eprintln!("本设备的乡镇文档: {doc}\n以后离线使用时请设置 QUNJIAN_DOC={doc}");
+            doc
+        }
+        (None, _, _) => bail!(
+            "没有指定文档：用 --doc automerge:... 或设置 QUNJIAN_DOC；或带上令牌运行一次 `qunjian sync` 查询 (no document given)"
+        ),
     };
-    let replica = Replica::open(&cli.replica)
-        .await
-        .with_context(|| format!("replica file {}", cli.replica.display()))?;
+    let replica = match &cli.token {
+        Some(token) => Replica::open_with_token(&cli.replica, token).await,
+        None => Replica::open(&cli.replica).await,
+    }
+    .with_context(|| format!("replica file {}", cli.replica.display()))?;
     let result = command(&replica, &doc_url, cli.command).await;
     replica.close().await;
     result
