@@ -403,7 +403,7 @@ async fn filters_refuse_and_restrict(county: &County) {
         ),
         (format!("{http}/api/reports/nosuch"), 404, "coverage"),
     ] {
-        let response = reqwest::get(&url).await.expect("GET");
+        let response = common::get_as(&url, &county.server.admin_token()).await;
         assert_eq!(response.status().as_u16(), status, "{url}");
         let body: Value = response.json().await.expect("JSON error body");
         assert!(s(&body["error"]).contains(needle), "{url}: {body}");
@@ -412,9 +412,11 @@ async fn filters_refuse_and_restrict(county: &County) {
 
 async fn exports_read_back(county: &County) {
     let http = county.server.http();
-    let csv = reqwest::get(format!("{http}/api/export/coverage.csv?as_of={AS_OF}"))
-        .await
-        .expect("GET");
+    let csv = common::get_as(
+        &format!("{http}/api/export/coverage.csv?as_of={AS_OF}"),
+        &county.server.admin_token(),
+    )
+    .await;
     assert!(csv.status().is_success());
     let disposition = csv.headers()["content-disposition"]
         .to_str()
@@ -452,9 +454,11 @@ async fn exports_read_back(county: &County) {
         "{text}"
     );
 
-    let xlsx = reqwest::get(format!("{http}/api/export/coverage.xlsx?as_of={AS_OF}"))
-        .await
-        .expect("GET");
+    let xlsx = common::get_as(
+        &format!("{http}/api/export/coverage.xlsx?as_of={AS_OF}"),
+        &county.server.admin_token(),
+    )
+    .await;
     assert!(xlsx.status().is_success());
     assert!(
         xlsx.headers()["content-disposition"]
@@ -496,9 +500,11 @@ async fn exports_read_back(county: &County) {
     assert!((num(cell(row, 6)) - 0.85).abs() < 1e-12);
     assert_eq!(cell(row, 8), Data::String("是".into()));
 
-    let all = reqwest::get(format!("{http}/api/export/all.xlsx?as_of={AS_OF}"))
-        .await
-        .expect("GET");
+    let all = common::get_as(
+        &format!("{http}/api/export/all.xlsx?as_of={AS_OF}"),
+        &county.server.admin_token(),
+    )
+    .await;
     let bytes = all.bytes().await.expect("body").to_vec();
     let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
     assert_eq!(book.sheet_names().len(), 8, "{:?}", book.sheet_names());

@@ -107,9 +107,9 @@ async fn a_county_file_overrides_only_what_it_names() {
         .to_string();
     let base = format!("http://{addr}");
 
-    let report: serde_json::Value = reqwest::get(format!("{base}/api/reports/coverage"))
+    let admin = common::admin_token(&scratch.data_dir());
+    let report: serde_json::Value = common::get_as(&format!("{base}/api/reports/coverage"), &admin)
         .await
-        .expect("GET coverage")
         .json()
         .await
         .expect("coverage JSON");

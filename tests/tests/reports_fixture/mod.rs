@@ -74,10 +74,10 @@ impl County {
 
     /// `GET /api/reports/{name}?{query}`, which must succeed.
     pub async fn report(&self, name: &str, query: &str) -> Value {
-        get_json(&format!(
-            "{}/api/reports/{name}?{query}",
-            self.server.http()
-        ))
+        get_json_as(
+            &format!("{}/api/reports/{name}?{query}", self.server.http()),
+            &self.server.admin_token(),
+        )
         .await
     }
 
@@ -123,11 +123,10 @@ pub async fn settle_town(server: &ServerProcess, data_dir: &Path, t: &Town) {
         let projected = projected_heads(data_dir, t.code);
         if server_heads == heads && projected.as_deref() == Some(heads.join(",").as_str()) {
             // The sync report agrees: the rows are no older than the last change.
-            let sync: Value = get_json(&format!(
-                "{}/api/reports/sync?township={}",
-                server.http(),
-                t.code
-            ))
+            let sync: Value = get_json_as(
+                &format!("{}/api/reports/sync?township={}", server.http(), t.code),
+                &server.admin_token(),
+            )
             .await;
             let row = &sync["rows"][0];
             let (last, at) = (
@@ -263,8 +262,14 @@ pub async fn county() -> County {
     let server = ServerProcess::start(&scratch.data_dir(), 0);
     let mut towns = Vec::new();
     for (code, url) in urls {
-        let replica =
-            connected_replica(&scratch.replica_file(code), &server.sync_url(), &url).await;
+        let token = township_token(&scratch.data_dir(), code);
+        let replica = connected_replica(
+            &scratch.replica_file(code),
+            &server.sync_url(),
+            &url,
+            &token,
+        )
+        .await;
         let township = replica.township(&url).await.expect("township");
         let mut town = Town {
             code,
