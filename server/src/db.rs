@@ -20,10 +20,23 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Open (creating if needed) the data directory and the server's tables.
 pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
+    let created = !data_dir.exists();
     std::fs::create_dir_all(data_dir).map_err(|source| DbError::CreateDir {
         path: data_dir.to_path_buf(),
         source,
     })?;
+    // The directory holds personal data and the admin token: a new one is
+    // the server user's alone (an existing one keeps what its owner chose).
+    #[cfg(unix)]
+    if created {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700)).map_err(
+            |source| DbError::CreateDir {
+                path: data_dir.to_path_buf(),
+                source,
+            },
+        )?;
+    }
     let path = db_path(data_dir);
     let conn = Connection::open(&path).map_err(|source| DbError::Open {
         path: path.clone(),

@@ -270,6 +270,11 @@ pub fn ensure_first_admin(
         return Ok(None);
     }
     let created = create(conn, Role::CountyAdmin, Some("admin (first start)"))?;
+    let entry = crate::audit::Entry::new(crate::audit::Event::TokenCreated).detail(format!(
+        "{} {} (county-admin) at the first start",
+        created.info.id, created.info.label
+    ));
+    crate::audit::insert(conn, &[entry])?;
     let path = admin_token_path(data_dir);
     write_private(&path, &format!("{}\n", created.token)).map_err(|e| {
         anyhow::anyhow!(

@@ -88,7 +88,10 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         } else if guard.cancel.is_cancelled() {
             (GOING_AWAY, "server stopping".to_string())
         } else {
-            (1000, "closed".to_string())
+            (
+                1000,
+                "对方断开或连接中断 (closed by the peer or the network)".to_string(),
+            )
         }
     });
     tally.flush(&state.audit, &row);
@@ -99,7 +102,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     // Tell the peer why, best effort: it may be gone already.
     let frame = CloseFrame {
         code,
-        reason: reason.into(),
+        reason: fit_close_reason(&reason).into(),
     };
     let _ = tokio::time::timeout(
         Duration::from_secs(1),
@@ -107,6 +110,16 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     )
     .await;
     drop(guard);
+}
+
+/// A close frame's reason is at most 123 bytes (RFC 6455 §5.5); cut on a
+/// character boundary so a Chinese reason stays valid UTF-8.
+fn fit_close_reason(reason: &str) -> &str {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
 }
 
 /// samod's messages out, pings, the periodic tally, until samod drops the
@@ -356,5 +369,19 @@ impl Tally {
             }
             audit.record(entry);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_close_reason;
+
+    #[test]
+    fn close_reasons_fit_the_frame_and_stay_utf8() {
+        let long = "令牌已被吊销".repeat(20);
+        let cut = fit_close_reason(&long);
+        assert!(cut.len() <= 123);
+        assert!(long.starts_with(cut));
+        assert_eq!(fit_close_reason("idle"), "idle");
     }
 }
