@@ -65,7 +65,7 @@ pub struct AppState {
 impl AppState {
     /// Audit a refusal of a request that had no valid token (rate-limited).
     pub fn refused_anonymously(&self, refusal: &Refusal, path: &str) {
-        tracing::info!(path, "refused: {refusal}");
+        tracing::debug!(path, "refused: {refusal}");
         let now = std::time::Instant::now();
         let allowed = self
             .anonymous_refusals
