@@ -11,12 +11,15 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt, TryStreamExt, future::BoxFuture};
 use qunjian_shared::api::ApiError;
 use samod::{DialError, Dialer, Transport};
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Error as WsErrorKind;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use url::Url;
+
+use crate::Tls;
 
 /// How quickly to retry after the server could not be reached.
 ///
@@ -55,12 +58,24 @@ impl From<Backoff> for samod::BackoffConfig {
 pub struct WsDialer {
     url: Url,
     token: Option<String>,
+    tls: Option<Tls>,
 }
 
 impl WsDialer {
-    /// A dialer for a ws:// or wss:// URL, presenting no token.
+    /// A dialer for a ws:// or wss:// URL, presenting no token; wss trusts
+    /// the system's and Mozilla's roots.
     pub fn new(url: Url) -> Self {
-        WsDialer { url, token: None }
+        WsDialer {
+            url,
+            token: None,
+            tls: None,
+        }
+    }
+
+    /// Trust these roots for wss:// (e.g. [`Tls::with_extra_ca_pem`]).
+    pub fn with_tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// Present `token` on every connection attempt.
@@ -95,6 +110,7 @@ impl Dialer for WsDialer {
     fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Self::Error>>> {
         let url = self.url.clone();
         let token = self.token.clone();
+        let tls = self.tls.clone();
         Box::pin(async move {
             let mut request = url
                 .as_str()
@@ -105,7 +121,16 @@ impl Dialer for WsDialer {
                     .map_err(DialError::transient)?;
                 request.headers_mut().insert(AUTHORIZATION, value);
             }
-            match tokio_tungstenite::connect_async(request).await {
+            let connector = match (url.scheme(), tls) {
+                ("wss", Some(tls)) => Some(Connector::Rustls(tls.config())),
+                ("wss", None) => Some(Connector::Rustls(
+                    Tls::system().map_err(DialError::transient)?.config(),
+                )),
+                _ => None,
+            };
+            match tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
+                .await
+            {
                 Ok((ws, _response)) => Ok(ws_transport(ws)),
                 Err(WsErrorKind::Http(response))
                     if matches!(response.status().as_u16(), 401 | 403) =>

@@ -48,6 +48,9 @@ pub enum ClientError {
     /// allowed); syncing has stopped.
     #[error("{0}; ask the county for a new token")]
     Refused(crate::dialer::Refused),
+    /// TLS could not be set up (a bad CA file).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A request to the server's HTTP API failed.
     #[error("{0}")]
     Http(String),

@@ -46,13 +46,15 @@ mod queries;
 mod records;
 mod replica;
 mod sync_status;
+mod tls;
 mod township;
 
 pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 pub use error::ClientError;
-pub use me::me;
+pub use me::{me, me_trusting};
 pub use replica::Replica;
 pub use sync_status::SyncStatus;
+pub use tls::Tls;
 pub use township::Township;
 
 /// The document's typed records, re-exported from `qunjian-shared`.

@@ -30,6 +30,7 @@ pub struct Replica {
 #[derive(Default)]
 struct Inner {
     dialer: Option<DialerHandle<Refused>>,
+    tls: Option<crate::Tls>,
     handles: HashMap<DocumentId, DocHandle>,
 }
 
@@ -102,9 +103,19 @@ impl Replica {
         if let Some(token) = &self.token {
             ws = ws.with_token(token.as_ref());
         }
+        if let Some(tls) = self.lock().tls.clone() {
+            ws = ws.with_tls(tls);
+        }
         let dialer = self.repo.dial(backoff.into(), Arc::new(ws))?;
         self.lock().dialer = Some(dialer);
         Ok(())
+    }
+
+    /// Trust these roots for a wss:// server from the next
+    /// [`connect`](Self::connect) on (the system's and Mozilla's are trusted
+    /// without this).
+    pub fn trust(&self, tls: crate::Tls) {
+        self.lock().tls = Some(tls);
     }
 
     /// Stop syncing; local work goes on. [`connect`](Self::connect) resumes.

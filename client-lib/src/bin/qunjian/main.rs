@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use qunjian_client::{ClientError, Replica, Township};
+use qunjian_client::{ClientError, Replica, Tls, Township};
 
 mod check;
 mod orgs;
@@ -37,6 +37,10 @@ struct Cli {
     /// This device's token (from `qunjian-server token create`); needed to sync.
     #[arg(long, global = true, env = "QUNJIAN_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// A PEM file of extra certificate authorities to trust for wss:// and
+    /// https:// (a county's own CA); the system's are always trusted.
+    #[arg(long, global = true, env = "QUNJIAN_CA_FILE")]
+    ca_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -147,11 +151,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if needs_token {
         bail!("同步需要令牌：用 --token 或设置 QUNJIAN_TOKEN (sync needs this device's token)");
     }
+    let tls = match &cli.ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("无法读取 CA 证书文件 {}", path.display()))?;
+            Some(Tls::with_extra_ca_pem(&pem).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
     let doc_url = match (cli.doc, &cli.command, &cli.token) {
         (Some(doc), _, _) => doc,
         // A device starts from the server's address and its token alone.
         (None, Command::Sync { server, .. }, Some(token)) => {
-            let me = qunjian_client::me(server, token).await?;
+            let me = match &tls {
+                Some(tls) => qunjian_client::me_trusting(server, token, tls).await?,
+                None => qunjian_client::me(server, token).await?,
+            };
             let Some(doc) = me.document_url else {
                 bail!(
                     "令牌 {} 是 {} 角色，不属于某个乡镇：请用 --doc 指定文档 (a county token needs --doc)",
@@ -171,6 +186,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => Replica::open(&cli.replica).await,
     }
     .with_context(|| format!("replica file {}", cli.replica.display()))?;
+    if let Some(tls) = tls {
+        replica.trust(tls);
+    }
     let result = command(&replica, &doc_url, cli.command).await;
     replica.close().await;
     result
