@@ -6,9 +6,10 @@
 //! connection's state for each subscriber. Following that stream with 200
 //! devices cost a core and, when the reader fell behind, gigabytes of queued
 //! copies. So the state is read once per `SAMPLE` and the subscription
-//! dropped at once; the table is written once per `FLUSH`. A device whose
-//! whole session is shorter than `SAMPLE` can be missed; a `qunjian sync`
-//! takes longer than that.
+//! dropped at once; the table is written once per `FLUSH`. Devices that
+//! synced are also noted by their sessions as their messages arrive
+//! (`Seen`), so one whose whole session is shorter than `SAMPLE` is not
+//! missed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -54,6 +55,24 @@ impl Live {
     }
 }
 
+/// (document id, peer id) pairs noted by sync sessions as messages arrive.
+#[derive(Clone, Default)]
+pub struct Seen(Arc<Mutex<HashSet<(String, String)>>>);
+
+impl Seen {
+    /// A peer sent something about a document it may read.
+    pub fn note(&self, document: &samod::DocumentId, peer: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((document.to_string(), peer.to_string()));
+    }
+
+    fn take(&self) -> HashSet<(String, String)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// (document id, peer id) of every connected peer syncing a document.
 /// samod lists a document on a connection as soon as it is offered; only
 /// one the peer has sent something about is one it syncs.
@@ -80,7 +99,7 @@ fn counts(pairs: &HashSet<(String, String)>) -> ConnectedNow {
 }
 
 /// Sample samod's connection state until `stop`.
-pub async fn run(repo: Repo, db: Db, live: Live, mut stop: watch::Receiver<bool>) {
+pub async fn run(repo: Repo, db: Db, live: Live, noted: Seen, mut stop: watch::Receiver<bool>) {
     let mut seen = HashSet::new();
     let mut sample = tokio::time::interval(SAMPLE);
     sample.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -98,9 +117,11 @@ pub async fn run(repo: Repo, db: Db, live: Live, mut stop: watch::Receiver<bool>
         seen.extend(current);
         if tokio::time::Instant::now() >= flush_at {
             flush_at = tokio::time::Instant::now() + FLUSH;
+            seen.extend(noted.take());
             flush(&db, std::mem::take(&mut seen)).await;
         }
     }
+    seen.extend(noted.take());
     flush(&db, seen).await;
 }
 

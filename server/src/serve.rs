@@ -51,6 +51,8 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     /// Devices connected now, per document.
     pub live: peers::Live,
+    /// Devices that synced a document, as sessions see them.
+    pub seen: peers::Seen,
     /// Valid tokens, their sessions and request budgets.
     pub gate: Gate,
     /// Which township each document is.
@@ -148,6 +150,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         db: db.clone(),
         rules: Arc::new(config.rules.clone()),
         live: peers::Live::default(),
+        seen: peers::Seen::default(),
         gate: gate.clone(),
         doc_townships,
         audit,
@@ -195,6 +198,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         repo.clone(),
         db.clone(),
         state.live.clone(),
+        state.seen.clone(),
         shutdown.subscribe(),
     ));
     let reloader = tokio::spawn(gate.run_reloader(shutdown.subscribe()));

@@ -56,6 +56,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
             row: row.clone(),
             townships: state.doc_townships.clone(),
             audit: state.audit.clone(),
+            seen: state.seen.clone(),
             tally: tally.clone(),
             joined: false,
             refused_docs: HashSet::new(),
@@ -246,6 +247,7 @@ struct Inspector {
     row: TokenRow,
     townships: DocTownships,
     audit: Audit,
+    seen: crate::peers::Seen,
     tally: Tally,
     joined: bool,
     /// Documents already refused to this connection, to log each once.
@@ -292,10 +294,12 @@ impl Inspector {
                 Ok(())
             }
             Access::ReadOnly => {
+                self.seen.note(&doc, &self.row.peer_id());
                 self.tally.add(doc, township, 0, data.len(), changes);
                 Ok(())
             }
             Access::ReadWrite => {
+                self.seen.note(&doc, &self.row.peer_id());
                 self.tally.add(doc, township, changes, data.len(), 0);
                 Ok(())
             }
