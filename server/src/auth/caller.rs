@@ -44,9 +44,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(refusal);
             }
         };
-        if let Err(refusal) = state.gate.take_request(&row.id) {
-            return Err(refusal);
-        }
+        state.gate.take_request(&row.id)?;
         Ok(Caller(row))
     }
 }

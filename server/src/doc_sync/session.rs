@@ -202,12 +202,17 @@ impl Reader {
                 Ok(None) => return None,
                 Ok(Some(Err(e))) => {
                     let text = e.to_string();
-                    let code = if text.contains("too long") || text.contains("Space limit") {
-                        TOO_BIG
-                    } else {
-                        POLICY
+                    return match read_error(&text) {
+                        ReadError::Gone => {
+                            self.closing
+                                .set(GOING_AWAY, format!("connection lost: {text}"));
+                            None
+                        }
+                        ReadError::TooBig => {
+                            self.end(TOO_BIG, format!("message too large: {text}"))
+                        }
+                        ReadError::Malformed => self.end(POLICY, format!("bad frame: {text}")),
                     };
-                    return self.end(code, format!("bad frame: {text}"));
                 }
                 Ok(Some(Ok(message))) => message,
             };
@@ -239,6 +244,37 @@ impl Reader {
         self.closing.set(code, reason);
         self.cancel.cancel();
         None
+    }
+}
+
+/// What a failed read means.
+#[derive(Debug, PartialEq, Eq)]
+enum ReadError {
+    /// The link dropped (a phone losing signal): not the peer's fault.
+    Gone,
+    /// Over `--max-message-mb`.
+    TooBig,
+    /// Bytes that are not a valid WebSocket frame.
+    Malformed,
+}
+
+/// Classify a read error by its text: axum hides tungstenite's error type
+/// behind its own, so the message is all there is.
+fn read_error(text: &str) -> ReadError {
+    const GONE: [&str; 6] = [
+        "without closing handshake",
+        "Connection reset",
+        "Broken pipe",
+        "Connection closed normally",
+        "with closed connection",
+        "IO error",
+    ];
+    if text.contains("too long") || text.contains("Space limit") {
+        ReadError::TooBig
+    } else if GONE.iter().any(|g| text.contains(g)) {
+        ReadError::Gone
+    } else {
+        ReadError::Malformed
     }
 }
 
@@ -378,7 +414,28 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
-    use super::fit_close_reason;
+    use super::{ReadError, fit_close_reason, read_error};
+
+    #[test]
+    fn a_dropped_link_is_not_a_violation_but_a_bad_frame_is() {
+        // The texts tungstenite 0.26/0.27 produce, through axum's error.
+        assert_eq!(
+            read_error("WebSocket protocol error: Connection reset without closing handshake"),
+            ReadError::Gone
+        );
+        assert_eq!(
+            read_error("IO error: Connection reset by peer (os error 104)"),
+            ReadError::Gone
+        );
+        assert_eq!(
+            read_error("Space limit exceeded: Message too long: 1572864 > 1048576"),
+            ReadError::TooBig
+        );
+        assert_eq!(
+            read_error("WebSocket protocol error: Reserved bits are non-zero"),
+            ReadError::Malformed
+        );
+    }
 
     #[test]
     fn close_reasons_fit_the_frame_and_stay_utf8() {
