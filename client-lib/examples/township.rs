@@ -2,9 +2,13 @@
 //! chair and a 推优, then waits until the county server holds it all.
 //!
 //! ```sh
-//! cargo run -p qunjian-client --example township -- ws://127.0.0.1:8080/sync automerge:...
+//! QUNJIAN_TOKEN=qjt_... cargo run -p qunjian-client --example township -- ws://127.0.0.1:8080/sync
 //! ```
-//! (the automerge: URL is the one `qunjian-server township add` printed).
+//! The token is a township token (`qunjian-server token create --role
+//! township --township <code>`), from `QUNJIAN_TOKEN` or `--token <token>`.
+//! The server tells the program its township's document (`GET /api/me`);
+//! an `automerge:` URL after the server address (the one `qunjian-server
+//! township add` printed) is used instead, and lets it start offline.
 //! Offline it still records everything, and says the server has not got it yet.
 
 use std::time::Duration;
@@ -16,19 +20,50 @@ use qunjian_client::schema::{
 };
 use qunjian_client::{ClientError, Replica};
 
+const USAGE: &str = "usage: township [--token <token>] <ws://server/sync> [automerge:document-url]\n\
+     (or the token in QUNJIAN_TOKEN)";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let mut token = std::env::var("QUNJIAN_TOKEN").ok();
+    let mut positional = Vec::new();
     let mut args = std::env::args().skip(1);
-    let (Some(server), Some(url)) = (args.next(), args.next()) else {
-        bail!("usage: township <ws://server/sync> <automerge:document-url>");
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--token" => token = Some(args.next().context(USAGE)?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            _ => positional.push(arg),
+        }
+    }
+    let (server, url) = match positional.as_slice() {
+        [server] => (server.clone(), None),
+        [server, url] => (server.clone(), Some(url.clone())),
+        _ => bail!("{USAGE}"),
+    };
+    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+        bail!("no token: set QUNJIAN_TOKEN or pass --token\n{USAGE}");
     };
 
-    let replica = Replica::open("example-township.db").await?;
+    // The replica takes the peer id the server binds to the token, and
+    // presents the token on every connection.
+    let replica = Replica::open_with_token("example-township.db", &token).await?;
+    let url = match url {
+        Some(url) => url,
+        None => {
+            let me = qunjian_client::me(&server, &token)
+                .await
+                .context("ask the server which township this token is for")?;
+            me.document_url
+                .with_context(|| format!("{} is a {} token, not a township's", me.label, me.role))?
+        }
+    };
     replica.connect(&server)?;
-    let township = replica
-        .township(&url)
-        .await
-        .context("fetch the township document (is the server running and the URL right?)")?;
+    let township = replica.township(&url).await.context(
+        "fetch the township document (is the server running and the token the township's?)",
+    )?;
 
     let mut village = Unit::new("城关村", UnitKind::Village);
     village.women_org.formed = true;

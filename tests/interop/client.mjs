@@ -2,12 +2,29 @@
 // A JavaScript automerge-repo client for the interop tests, driven over
 // stdin/stdout by tests/tests/interop.rs.
 //
-//   node client.mjs --url ws://127.0.0.1:<port>/sync [--dir <storage dir>]
+//   node client.mjs --url ws://127.0.0.1:<port>/sync [--token <token>]
+//                   [--peer-id <id>] [--dir <storage dir>]
 //                   [--retry-ms 500] [--timeout-ms 20000] [--max-seconds 120]
+//
+// --token is a county server token (`qunjian-server token create`). The
+// client asks GET <server>/api/me with `Authorization: Bearer <token>` who
+// it is, takes the peer id the server binds to the token (me.peer_id) and
+// dials the sync URL with `?token=<token>`, the way a browser must (it
+// cannot set headers on a WebSocket). If the server answers /api/me with 401
+// or 403 the client exits 4 with the server's message; if the server cannot
+// be reached it derives the same peer id itself ("qunjian-" and the first
+// 16 hex digits of the token's SHA-256, shared/src/token.rs) and starts
+// offline. --peer-id skips /api/me and uses the given peer id (a test that
+// presents a token the server does not know). Without --token (the
+// reference JS sync server, or a test of refusal) no token is sent and the
+// repo picks a random peer id, as before.
 //
 // --dir gives the repo a NodeFSStorageAdapter (edits survive a restart and
 // can be made offline); without it the repo keeps documents in memory only.
-// The WebSocket adapter reconnects by itself every --retry-ms.
+// The WebSocket adapter reconnects by itself every --retry-ms, also after a
+// refused upgrade (a 401 from the server); the last connection error is kept
+// for the "status" command instead of crashing the process, which the
+// adapter itself would do on any error but ECONNREFUSED.
 //
 // Protocol: one JSON command per line on stdin, one JSON reply per line on
 // stdout, in order: {"ok": true, ...} or {"ok": false, "error": "..."}.
@@ -28,6 +45,9 @@
 //   {"cmd":"wait","url","path":[...],"equals"}
 //                                         until the value at path (as JSON) equals
 //   {"cmd":"wait_connected"}              until a peer (the server) is connected
+//   {"cmd":"status"}                      now: peer_id, peers, last_error (the last
+//                                         connection error, e.g. "Unexpected server
+//                                         response: 401", or null)
 //   {"cmd":"wait_synced","url"}           until the server reports our heads as its heads
 //   {"cmd":"flush"}                       write every document to storage
 //   {"cmd":"exit"}                        flush, disconnect, exit 0
@@ -41,7 +61,7 @@
 
 import { createInterface } from "node:readline"
 import { isDeepStrictEqual } from "node:util"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 
 import { ImmutableString, Uint } from "@automerge/automerge"
 import { Repo } from "@automerge/automerge-repo"
@@ -54,7 +74,15 @@ function fail(message, code = 2) {
 }
 
 function parseArgs(argv) {
-  const args = { url: null, dir: null, "retry-ms": "500", "timeout-ms": "20000", "max-seconds": "120" }
+  const args = {
+    url: null,
+    token: null,
+    "peer-id": null,
+    dir: null,
+    "retry-ms": "500",
+    "timeout-ms": "20000",
+    "max-seconds": "120",
+  }
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, "")
     if (!argv[i]?.startsWith("--") || !(key in args)) fail(`unknown argument ${JSON.stringify(argv[i])}`)
@@ -74,11 +102,72 @@ const args = parseArgs(process.argv.slice(2))
 // The hard limit: whatever happens, this process ends.
 setTimeout(() => fail(`gave up after --max-seconds ${args["max-seconds"]}`, 3), args["max-seconds"] * 1000).unref()
 
-const adapter = new WebSocketClientAdapter(args.url, args["retry-ms"])
+// --- who we are ----------------------------------------------------------------
+
+/** The peer id the county server binds to `token` (shared/src/token.rs). */
+function derivedPeerId(token) {
+  return `qunjian-${createHash("sha256").update(token).digest("hex").slice(0, 16)}`
+}
+
+/** GET /api/me with the token: the server's word on our peer id. */
+async function askMe(syncUrl, token) {
+  const me = new URL("/api/me", syncUrl)
+  me.protocol = me.protocol === "wss:" ? "https:" : "http:"
+  let response
+  try {
+    response = await fetch(me, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5000),
+    })
+  } catch (err) {
+    const peerId = derivedPeerId(token)
+    process.stderr.write(`client.mjs: ${me} unreachable (${err?.cause?.code ?? err?.message ?? err}); starting offline as ${peerId}\n`)
+    return peerId
+  }
+  const body = await response.text()
+  if (response.status === 401 || response.status === 403) {
+    let message = body
+    try {
+      message = JSON.parse(body).error ?? body
+    } catch {}
+    fail(`the server refused the token (HTTP ${response.status}): ${message}`, 4)
+  }
+  if (!response.ok) fail(`${me}: HTTP ${response.status}: ${body}`)
+  const peerId = JSON.parse(body).peer_id
+  if (typeof peerId !== "string" || !peerId) fail(`${me} named no peer_id: ${body}`)
+  return peerId
+}
+
+/** The sync URL with the token as the `token` query parameter. */
+function withToken(syncUrl, token) {
+  const url = new URL(syncUrl)
+  url.searchParams.set("token", token)
+  return url.toString()
+}
+
+const token = args.token?.trim() || null
+if (args["peer-id"] !== null && !token) fail("--peer-id goes with --token")
+const peerId = token ? (args["peer-id"] ?? (await askMe(args.url, token))) : undefined
+
+// --- the repo -----------------------------------------------------------------
+
+const adapter = new WebSocketClientAdapter(token ? withToken(args.url, token) : args.url, args["retry-ms"])
+// The adapter throws from its socket's error handler on anything but
+// ECONNREFUSED, which kills the process on a refused upgrade (ws reports a
+// 401 as "Unexpected server response: 401"). Keep the error and let the
+// adapter retry, as it does after ECONNREFUSED.
+let lastError = null
+adapter.onError = (event) => {
+  const err = event?.error
+  const message = err?.code === "ECONNREFUSED" ? "ECONNREFUSED" : (err?.message ?? String(err ?? event))
+  if (message !== lastError) process.stderr.write(`client.mjs: connection failed: ${message}\n`)
+  lastError = message
+}
 const storage = args.dir ? new SettlingNodeFSStorageAdapter(args.dir) : undefined
 const repo = new Repo({
   network: [adapter],
   storage,
+  peerId,
   sharePolicy: async () => true,
 })
 
@@ -247,6 +336,10 @@ const commands = {
 
   async wait_connected(_, timeoutMs) {
     return until("a connection to the server", timeoutMs, () => (repo.peers.length > 0 ? { peers: repo.peers } : undefined))
+  },
+
+  async status() {
+    return { peer_id: repo.peerId, peers: repo.peers, last_error: lastError }
   },
 
   async wait_synced({ url }, timeoutMs) {

@@ -1,7 +1,12 @@
 //! Interop with JavaScript automerge-repo 2.5.6 (the pinned packages of
 //! `tests/interop`): a JS client on our county server, our Rust replicas
-//! through the reference JS sync server, and JS edits made while our server
-//! was down merging with Rust ones.
+//! through the reference JS sync server, JS edits made while our server
+//! was down merging with Rust ones, and JS clients our server refuses.
+//!
+//! On our server every peer holds its own token: the JS client asks
+//! `/api/me` for the peer id its token is bound to and dials with
+//! `?token=` (as a browser must); Rust replicas send `Authorization:
+//! Bearer`. The reference JS server ignores tokens.
 //!
 //! Needs Node.js and `npm ci` in `tests/interop` (`.ci/run` does both).
 //! The JS peers are driven over stdin/stdout, one JSON line each way (see
@@ -135,17 +140,35 @@ struct JsClient {
     lines: Lines<BufReader<ChildStdout>>,
 }
 
+/// `node client.mjs` for `ws_url`, presenting `token` if given, keeping
+/// its documents in `storage` (a directory) if given, in memory otherwise.
+fn client_command(ws_url: &str, token: Option<&str>, storage: Option<&Path>) -> Command {
+    let mut cmd = node("client.mjs");
+    cmd.args(["--url", ws_url, "--retry-ms", "300"])
+        .args(["--timeout-ms", &JS_TIMEOUT.as_millis().to_string()])
+        .args(["--max-seconds", "150"]);
+    if let Some(token) = token {
+        cmd.args(["--token", token]);
+    }
+    if let Some(dir) = storage {
+        cmd.arg("--dir").arg(dir);
+    }
+    cmd
+}
+
 impl JsClient {
-    /// A client of `ws_url`, keeping its documents in `storage` (a
-    /// directory) if given, in memory otherwise.
-    fn start(name: &'static str, ws_url: &str, storage: Option<&Path>) -> JsClient {
-        let mut cmd = node("client.mjs");
-        cmd.args(["--url", ws_url, "--retry-ms", "300"])
-            .args(["--timeout-ms", &JS_TIMEOUT.as_millis().to_string()])
-            .args(["--max-seconds", "150"]);
-        if let Some(dir) = storage {
-            cmd.arg("--dir").arg(dir);
-        }
+    /// A client of `ws_url` (see [`client_command`]).
+    fn start(
+        name: &'static str,
+        ws_url: &str,
+        token: Option<&str>,
+        storage: Option<&Path>,
+    ) -> JsClient {
+        JsClient::spawn(name, client_command(ws_url, token, storage))
+    }
+
+    /// A client from a prepared `client.mjs` command.
+    fn spawn(name: &'static str, cmd: Command) -> JsClient {
         let mut child = spawn(cmd, "client.mjs");
         let stdin = child.stdin.take().expect("stdin");
         let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
@@ -293,6 +316,9 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     let scratch = Scratch::new();
     let code = "330825401";
     let url = add_township(&scratch.data_dir(), code, "城关镇");
+    // One token per device, both of the township.
+    let rust_token = township_token(&scratch.data_dir(), code);
+    let js_token = township_token(&scratch.data_dir(), code);
     let server = ServerProcess::start(&scratch.data_dir(), 0);
 
     // Our client records a village.
@@ -300,7 +326,7 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
         &scratch.replica_file("rust"),
         &server.sync_url(),
         &url,
-        &token,
+        &rust_token,
     )
     .await;
     let township = replica.township(&url).await.expect("township");
@@ -310,7 +336,13 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     replica.wait_synced(&url, SYNC).await.expect("rust synced");
 
     // The JS client finds the document by its URL and reads the village.
-    let mut js = JsClient::start("a", &server.sync_url(), None);
+    let mut js = JsClient::start("a", &server.sync_url(), Some(&js_token), None);
+    let status = js.call(json!({"cmd": "status"})).await;
+    assert_eq!(
+        status["peer_id"],
+        json!(qunjian_shared::token::peer_id(&js_token)),
+        "the JS client takes the peer id /api/me names"
+    );
     let found = js.call(json!({"cmd": "find", "url": url})).await;
     assert_eq!(found["doc"]["meta"]["township_code"], json!(code));
     assert_eq!(found["doc"]["meta"]["schema"], json!(1));
@@ -416,9 +448,12 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
     let store = scratch.data_dir().join("js-sync-server");
     let js_server = JsSyncServer::start(&store).await;
     let ws = js_server.url();
+    // Made-up tokens: the replicas send them, the reference server ignores
+    // them.
+    let token = |n: u8| qunjian_shared::token::from_random(&[n; 32]);
 
     // A creates the township document and records a unit and a person.
-    let a = Replica::open_with_token(scratch.replica_file("a"), &token)
+    let a = Replica::open_with_token(scratch.replica_file("a"), &token(1))
         .await
         .expect("open a");
     a.connect(&ws).expect("connect a");
@@ -443,7 +478,7 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
         .expect("a synced with the JS server");
 
     // B fetches it by URL from the JS server and reads it typed.
-    let b = connected_replica(&scratch.replica_file("b"), &ws, &url, &token).await;
+    let b = connected_replica(&scratch.replica_file("b"), &ws, &url, &token(2)).await;
     let tb = b.township(&url).await.expect("township b");
     assert_eq!(unit_of(&tb, &unit_id), Some(unit.clone()));
     assert_eq!(tb.get::<Person>(&person_id).expect("read"), Some(person));
@@ -476,7 +511,13 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
     // replica fetches it from a restarted server.
     js_server.terminate().await;
     let js_server = JsSyncServer::start(&store).await;
-    let c = connected_replica(&scratch.replica_file("c"), &js_server.url(), &url, &token).await;
+    let c = connected_replica(
+        &scratch.replica_file("c"),
+        &js_server.url(),
+        &url,
+        &token(3),
+    )
+    .await;
     let tc = c.township(&url).await.expect("township c");
     assert_eq!(tc.list::<Unit>().len(), 2);
     assert!(unit_of(&tc, &unit_id).is_some_and(|u| u.league.formed));
@@ -500,10 +541,14 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
     let code = "330825403";
     let port = free_port();
     let url = add_township(&scratch.data_dir(), code, "詹家镇");
+    let rust_token = township_token(&scratch.data_dir(), code);
+    let alive_token = township_token(&scratch.data_dir(), code);
+    let restarted_token = township_token(&scratch.data_dir(), code);
     let server = ServerProcess::start(&scratch.data_dir(), port);
     let sync_url = server.sync_url();
 
-    let replica = connected_replica(&scratch.replica_file("rust"), &sync_url, &url, &token).await;
+    let replica =
+        connected_replica(&scratch.replica_file("rust"), &sync_url, &url, &rust_token).await;
     let township = replica.township(&url).await.expect("township");
     let unit_id = township
         .add(&Unit::new("詹家村", UnitKind::Village))
@@ -513,8 +558,13 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
     // Both JS clients sync once.
     let alive_dir = scratch.data_dir().join("js-alive");
     let restarted_dir = scratch.data_dir().join("js-restarted");
-    let mut alive = JsClient::start("alive", &sync_url, Some(&alive_dir));
-    let mut restarted = JsClient::start("restarted", &sync_url, Some(&restarted_dir));
+    let mut alive = JsClient::start("alive", &sync_url, Some(&alive_token), Some(&alive_dir));
+    let mut restarted = JsClient::start(
+        "restarted",
+        &sync_url,
+        Some(&restarted_token),
+        Some(&restarted_dir),
+    );
     for js in [&mut alive, &mut restarted] {
         js.call(json!({"cmd": "find", "url": url})).await;
         js.call(json!({"cmd": "wait", "url": url,
@@ -545,7 +595,14 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
         .to_string();
     alive.call(json!({"cmd": "flush"})).await;
 
-    let mut restarted = JsClient::start("restarted", &sync_url, Some(&restarted_dir));
+    // Started while the server is down: /api/me cannot answer, so it derives
+    // its token's peer id itself.
+    let mut restarted = JsClient::start(
+        "restarted",
+        &sync_url,
+        Some(&restarted_token),
+        Some(&restarted_dir),
+    );
     let loaded = restarted
         .call(json!({"cmd": "find", "url": url, "timeout_ms": 10_000}))
         .await;
@@ -663,4 +720,128 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
     alive.exit().await;
     restarted.exit().await;
     replica.close().await;
+}
+
+// ---------------------------------------------------------------------------
+// d. Our server refuses JS clients without a valid token, and keeps a
+//    township's document from another township's device
+
+/// Poll a JS client's status until its last connection error is the
+/// server's 401; it must never have had a peer.
+async fn assert_refused(js: &mut JsClient) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = js.call(json!({"cmd": "status"})).await;
+        assert_eq!(
+            status["peers"],
+            json!([]),
+            "JS client {} got a connection: {status}",
+            js.name
+        );
+        if status["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("401"))
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "JS client {}: no 401 within 15 s: {status}",
+            js.name
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // It keeps retrying and keeps being refused.
+    let waited = js
+        .try_call(json!({"cmd": "wait_connected", "timeout_ms": 1500}))
+        .await;
+    assert_eq!(
+        waited["ok"],
+        json!(false),
+        "JS client {} connected: {waited}",
+        js.name
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_server_refuses_js_clients_without_a_valid_token_and_keeps_townships_apart() {
+    interop_dir();
+    init_tracing();
+    let scratch = Scratch::new();
+    let (code_a, code_b) = ("330825404", "330825405");
+    let url_a = add_township(&scratch.data_dir(), code_a, "白沙镇");
+    let url_b = add_township(&scratch.data_dir(), code_b, "黄坛口乡");
+    let token_a = township_token(&scratch.data_dir(), code_a);
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let sync_url = server.sync_url();
+
+    // No token: the upgrade is refused, again and again.
+    let mut anonymous = JsClient::start("anonymous", &sync_url, None, None);
+    assert_refused(&mut anonymous).await;
+    let found = anonymous
+        .try_call(json!({"cmd": "find", "url": url_a, "timeout_ms": 3000}))
+        .await;
+    assert_eq!(found["ok"], json!(false), "{found}");
+    anonymous.exit().await;
+
+    // A well-formed token the server never issued: /api/me refuses it, and
+    // the client says so and stops ...
+    let unknown = qunjian_shared::token::from_random(&[0x5a; 32]);
+    let mut child = spawn(
+        client_command(&sync_url, Some(&unknown), None),
+        "client.mjs",
+    );
+    let status = exit_status(&mut child, Duration::from_secs(15), "client.mjs").await;
+    assert_eq!(
+        status.code(),
+        Some(4),
+        "client.mjs with an unknown token exits 4 (its stderr is above)"
+    );
+    // ... and presented on /sync anyway (with the peer id it would have),
+    // the upgrade is refused.
+    let mut cmd = client_command(&sync_url, Some(&unknown), None);
+    cmd.args(["--peer-id", &qunjian_shared::token::peer_id(&unknown)]);
+    let mut impostor = JsClient::spawn("unknown token", cmd);
+    assert_refused(&mut impostor).await;
+    impostor.exit().await;
+
+    // A township A device reads and writes A's document, and B's is
+    // unavailable to it.
+    let mut js = JsClient::start("township A", &sync_url, Some(&token_a), None);
+    let found = js.call(json!({"cmd": "find", "url": url_a})).await;
+    assert_eq!(found["doc"]["meta"]["township_code"], json!(code_a));
+    let refused = js
+        .try_call(json!({"cmd": "find", "url": url_b, "timeout_ms": 10_000}))
+        .await;
+    assert_eq!(
+        refused["ok"],
+        json!(false),
+        "B's document reached A: {refused}"
+    );
+    let error = refused["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("unavailable"),
+        "not doc-unavailable: {error}"
+    );
+    // Its own document still syncs.
+    let added = js
+        .call(
+            json!({"cmd": "add_unit", "url": url_a, "style": "canonical",
+                     "name": "白沙村", "kind": "village"}),
+        )
+        .await;
+    let unit_id = added["id"].as_str().expect("unit id").to_string();
+    js.call(json!({"cmd": "wait_synced", "url": url_a})).await;
+    let snapshot = server.document(code_a).await;
+    assert_eq!(
+        snapshot.document["units"][&unit_id]["name"],
+        json!("白沙村")
+    );
+    let other = server.document(code_b).await;
+    assert_eq!(
+        other.document["units"],
+        json!({}),
+        "B's document is untouched"
+    );
+    js.exit().await;
 }

@@ -15,7 +15,7 @@ use crate::device::{Device, DocWatch};
 use crate::fanin::{local_bases, parse_id};
 use crate::records::{self, sorted_heads};
 use crate::report::{Cell, Section};
-use crate::server::{Kind, Server, township_add};
+use crate::server::{Kind, Role, Server, create_token, township_add};
 use crate::{Params, Timeout, is_timeout, mb, township_code, township_name};
 
 /// The township documents, for the second server to get the same ones.
@@ -71,17 +71,32 @@ pub async fn run(kind: Kind, p: &Params, docs: Option<Docs>) -> anyhow::Result<(
     let data = dir.path().join("data");
     let deadline = Instant::now() + p.setup_timeout;
 
-    // Load the documents into the server through one device.
-    let mut loader = Device::new().await;
+    // Load the documents into the server through one device. On our server
+    // it holds a county-admin token (it writes every township), and the two
+    // fresh devices below county-viewer ones (they read every township).
     let mut ids: Vec<DocumentId> = Vec::new();
     let mut expected = Vec::new();
     let mut full = Vec::new();
+    let mut loader_token = None;
+    let mut reader_tokens = [None, None];
+    if kind == Kind::Ours {
+        for t in 0..p.townships {
+            let url = township_add(&data, &township_code(t), &township_name(t)).await?;
+            ids.push(parse_id(&url)?);
+        }
+        loader_token = Some(create_token(&data, &Role::CountyAdmin, "loader")?);
+        for (i, slot) in reader_tokens.iter_mut().enumerate() {
+            *slot = Some(create_token(
+                &data,
+                &Role::CountyViewer,
+                &format!("reader-{i}"),
+            )?);
+        }
+    }
+    let [a_token, b_token] = reader_tokens;
+    let mut loader = Device::new(loader_token.as_deref()).await;
     let server = match kind {
         Kind::Ours => {
-            for t in 0..p.townships {
-                let url = township_add(&data, &township_code(t), &township_name(t)).await?;
-                ids.push(parse_id(&url)?);
-            }
             let server = Server::start(kind, &data).await?;
             loader.connect(&server.ws_url())?;
             loader.established(deadline).await?;
@@ -148,7 +163,7 @@ pub async fn run(kind: Kind, p: &Params, docs: Option<Docs>) -> anyhow::Result<(
 
     // A brand-new device, one document.
     let t0 = Instant::now();
-    let mut a = Device::new().await;
+    let mut a = Device::new(a_token.as_deref()).await;
     a.connect(&server.ws_url())?;
     let first_sync = match fetch(&a, &ids[0], &expected[0], end).await {
         Ok(()) => Some(t0.elapsed()),
@@ -158,7 +173,7 @@ pub async fn run(kind: Kind, p: &Params, docs: Option<Docs>) -> anyhow::Result<(
 
     // Another, every document at once.
     let t1 = Instant::now();
-    let mut b = Device::new().await;
+    let mut b = Device::new(b_token.as_deref()).await;
     b.connect(&server.ws_url())?;
     let all = join_all(
         ids.iter()

@@ -6,6 +6,11 @@
 //! SQLite writer threads fsyncing every received change would measure the
 //! clients, not the server. The edits are the typed client API's (see
 //! `gen.rs`), so the changes on the wire are the same.
+//!
+//! On our server each device holds its own token, as a real one does: it
+//! takes the peer id the token is bound to and presents the token in
+//! `Authorization: Bearer` on every dial. The reference JS server gets
+//! devices without tokens (it would ignore them).
 
 use std::convert::Infallible;
 use std::io;
@@ -21,12 +26,15 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use samod::{
     BackoffConfig, ConnectionId, DialError, Dialer, DialerHandle, DocHandle, DocumentId,
-    PeerDocState, Repo, Transport, Url,
+    PeerDocState, PeerId, Repo, Transport, Url,
 };
 use std::collections::HashMap;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::Timeout;
@@ -89,12 +97,14 @@ impl AsyncWrite for CountingIo {
     }
 }
 
-/// A samod dialer like `qunjian_client::WsDialer`, over a counted TCP
-/// stream with TCP_NODELAY (so client-side Nagle delays never show up as
-/// server latency).
+/// A samod dialer like `qunjian_client::WsDialer` (presenting the device's
+/// token the same way), over a counted TCP stream with TCP_NODELAY (so
+/// client-side Nagle delays never show up as server latency). A refused
+/// token is retried like any failure: the bounded waits report it.
 pub struct CountingDialer {
     url: Url,
     wire: Arc<Wire>,
+    token: Option<Arc<str>>,
 }
 
 impl Dialer for CountingDialer {
@@ -107,7 +117,17 @@ impl Dialer for CountingDialer {
     fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Infallible>>> {
         let url = self.url.clone();
         let wire = self.wire.clone();
+        let token = self.token.clone();
         Box::pin(async move {
+            let mut request = url
+                .as_str()
+                .into_client_request()
+                .map_err(DialError::transient)?;
+            if let Some(token) = token {
+                let value = HeaderValue::from_str(&format!("Bearer {token}"))
+                    .map_err(DialError::transient)?;
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
             let host = url.host_str().unwrap_or("127.0.0.1").to_string();
             let port = url.port_or_known_default().unwrap_or(80);
             let tcp = TcpStream::connect((host.as_str(), port))
@@ -119,7 +139,7 @@ impl Dialer for CountingDialer {
                 .max_message_size(Some(512 << 20))
                 .max_frame_size(Some(512 << 20));
             let (ws, _response) =
-                tokio_tungstenite::client_async_with_config(url.as_str(), io, Some(config))
+                tokio_tungstenite::client_async_with_config(request, io, Some(config))
                     .await
                     .map_err(DialError::transient)?;
             Ok(qunjian_client::ws_transport(ws))
@@ -131,14 +151,23 @@ impl Dialer for CountingDialer {
 pub struct Device {
     pub repo: Repo,
     pub wire: Arc<Wire>,
+    token: Option<Arc<str>>,
     dialer: Option<DialerHandle>,
 }
 
 impl Device {
-    pub async fn new() -> Device {
+    /// A device holding `token` (for our server; `None` for the reference
+    /// JS server), with the peer id the token is bound to.
+    pub async fn new(token: Option<&str>) -> Device {
+        let token: Option<Arc<str>> = token.map(|t| Arc::from(t.trim()));
+        let mut builder = Repo::build_tokio();
+        if let Some(token) = &token {
+            builder = builder.with_peer_id(PeerId::from(qunjian_shared::token::peer_id(token)));
+        }
         Device {
-            repo: Repo::build_tokio().load().await,
+            repo: builder.load().await,
             wire: Arc::default(),
+            token,
             dialer: None,
         }
     }
@@ -150,6 +179,7 @@ impl Device {
         let dialer = CountingDialer {
             url,
             wire: self.wire.clone(),
+            token: self.token.clone(),
         };
         let backoff = BackoffConfig {
             initial_delay: Duration::from_millis(50),

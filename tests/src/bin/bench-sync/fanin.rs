@@ -14,7 +14,9 @@ use tokio::time::Instant;
 
 use crate::device::{Device, DocWatch};
 use crate::records::{self, sorted_heads};
-use crate::server::{Kind, Server, own_cpu_seconds, township_add};
+use crate::server::{
+    Kind, Role, Server, create_token, create_tokens, own_cpu_seconds, township_add,
+};
 use crate::{Params, Timeout, is_timeout, township_code, township_name};
 
 /// The same changes for both servers: per township its base document and,
@@ -140,18 +142,31 @@ pub async fn run(
     let deadline = Instant::now() + p.setup_timeout;
 
     // Townships on the server, every device holding the base document.
+    // On our server every device holds a token of its township, and the
+    // fresh device verifying the server's copies a county-viewer one.
     let mut townships = Vec::with_capacity(p.townships);
     let server;
+    let verifier;
     let workload = match kind {
         Kind::Ours => {
             let mut ids = Vec::new();
+            let mut tokens = Vec::new();
             for t in 0..p.townships {
-                let url = township_add(&data, &township_code(t), &township_name(t)).await?;
+                let code = township_code(t);
+                let url = township_add(&data, &code, &township_name(t)).await?;
                 ids.push(parse_id(&url)?);
+                tokens.push(create_tokens(
+                    &data,
+                    &Role::Township(code.clone()),
+                    &code,
+                    p.devices,
+                )?);
             }
+            verifier = Some(create_token(&data, &Role::CountyViewer, "verifier")?);
             server = Server::start(kind, &data).await?;
-            for id in ids {
-                townships.push(join_township(&server, id, p.devices, deadline).await?);
+            for (id, tokens) in ids.into_iter().zip(tokens) {
+                let tokens = tokens.into_iter().map(Some).collect();
+                townships.push(join_township(&server, id, tokens, deadline).await?);
             }
             let bases = townships
                 .iter()
@@ -179,9 +194,10 @@ pub async fn run(
                     .await??
                 }
             };
+            verifier = None;
             server = Server::start(kind, &data).await?;
             for base in &w.bases {
-                let mut first = Device::new().await;
+                let mut first = Device::new(None).await;
                 let doc = Automerge::load(base)?;
                 let heads = sorted_heads(&doc);
                 let handle = first
@@ -195,7 +211,7 @@ pub async fn run(
                     return Err(Timeout("the JS server taking a new document".into()).into());
                 }
                 let id = handle.document_id().clone();
-                let mut t = join_township(&server, id, p.devices - 1, deadline).await?;
+                let mut t = join_township(&server, id, vec![None; p.devices - 1], deadline).await?;
                 t.devices.insert(0, first);
                 t.handles.insert(0, handle);
                 townships.push(t);
@@ -302,7 +318,14 @@ pub async fn run(
 
     // Does the server hold it all? Ask with a device that has nothing.
     let verified = if server_done.is_some() {
-        verify(&server, &townships, &workload.union, p.setup_timeout).await
+        verify(
+            &server,
+            verifier.as_deref(),
+            &townships,
+            &workload.union,
+            p.setup_timeout,
+        )
+        .await
     } else {
         0
     };
@@ -338,18 +361,20 @@ pub fn parse_id(url: &str) -> anyhow::Result<DocumentId> {
     Ok(url.document_id().clone())
 }
 
-/// `n` devices connect to the server and fetch document `id`.
+/// One device per token (`None`: no token) connects to the server and
+/// fetches document `id`.
 async fn join_township(
     server: &Server,
     id: DocumentId,
-    n: usize,
+    tokens: Vec<Option<String>>,
     deadline: Instant,
 ) -> anyhow::Result<Township> {
-    let joins = (0..n).map(|_| {
+    let n = tokens.len();
+    let joins = tokens.into_iter().map(|token| {
         let id = id.clone();
         let url = server.ws_url();
         async move {
-            let mut device = Device::new().await;
+            let mut device = Device::new(token.as_deref()).await;
             device.connect(&url)?;
             device.established(deadline).await?;
             let handle = device.find(&id, deadline).await?;
@@ -372,12 +397,13 @@ async fn join_township(
 
 async fn verify(
     server: &Server,
+    token: Option<&str>,
     townships: &[Township],
     union: &[Vec<ChangeHash>],
     timeout: Duration,
 ) -> usize {
     let deadline = Instant::now() + timeout;
-    let mut fresh = Device::new().await;
+    let mut fresh = Device::new(token).await;
     if fresh.connect(&server.ws_url()).is_err() || fresh.established(deadline).await.is_err() {
         fresh.stop().await;
         return 0;

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+pub use qunjian_server::auth::Role;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -249,4 +250,34 @@ pub async fn township_add(data_dir: &Path, code: &str, name: &str) -> anyhow::Re
         bail!("township add printed {url:?}");
     }
     Ok(url)
+}
+
+/// `n` new tokens of `role` in our server's data directory (as `token
+/// create` does), labelled `<label>-<i>`; made before the server starts,
+/// one transaction for all. Our server's devices each hold one.
+pub fn create_tokens(
+    data_dir: &Path,
+    role: &Role,
+    label: &str,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut conn = qunjian_server::db::open(data_dir)
+        .with_context(|| format!("opening the database in {}", data_dir.display()))?;
+    let tx = conn.transaction()?;
+    let mut tokens = Vec::with_capacity(n);
+    for i in 0..n {
+        let made =
+            qunjian_server::auth::tokens::create(&tx, role.clone(), Some(&format!("{label}-{i}")))
+                .with_context(|| format!("creating a {} token", role.name()))?;
+        tokens.push(made.token);
+    }
+    tx.commit()?;
+    Ok(tokens)
+}
+
+/// One new token of `role` (see [`create_tokens`]).
+pub fn create_token(data_dir: &Path, role: &Role, label: &str) -> anyhow::Result<String> {
+    create_tokens(data_dir, role, label, 1)?
+        .pop()
+        .context("no token made")
 }

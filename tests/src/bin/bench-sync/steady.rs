@@ -19,7 +19,7 @@ use crate::device::{Device, DocWatch};
 use crate::fanin::{local_bases, parse_id};
 use crate::records::{self, sorted_heads};
 use crate::report::{Cell, Section};
-use crate::server::{Kind, Server, own_cpu_seconds, township_add};
+use crate::server::{Kind, Role, Server, create_tokens, own_cpu_seconds, township_add};
 use crate::{Params, Timeout, is_timeout, mb, township_code, township_name};
 
 /// The lag probe's timer (see `Steady::client_lag`).
@@ -69,18 +69,27 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
     // Townships, and their document ids.
     let mut ids: Vec<Option<DocumentId>> = vec![None; t_count];
     let mut creators: Vec<(Device, DocHandle)> = Vec::new();
+    // On our server device i holds a token of township i % T.
+    let mut tokens: Vec<Option<String>> = vec![None; p.connected];
     let server = match kind {
         Kind::Ours => {
             for (t, slot) in ids.iter_mut().enumerate() {
-                let url = township_add(&data, &township_code(t), &township_name(t)).await?;
+                let code = township_code(t);
+                let url = township_add(&data, &code, &township_name(t)).await?;
                 *slot = Some(parse_id(&url)?);
+                let members = (t..p.connected).step_by(t_count);
+                let made =
+                    create_tokens(&data, &Role::Township(code.clone()), &code, members.len())?;
+                for (i, token) in members.zip(made) {
+                    tokens[i] = Some(token);
+                }
             }
             Server::start(kind, &data).await?
         }
         Kind::Js => {
             let server = Server::start(kind, &data).await?;
             for (t, bytes) in local_bases(t_count)?.iter().enumerate() {
-                let mut d = Device::new().await;
+                let mut d = Device::new(None).await;
                 let doc = Automerge::load(bytes)?;
                 let heads = sorted_heads(&doc);
                 let h = d
@@ -108,7 +117,7 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
 
     // Device i belongs to township i % T; creators are their township's first.
     let mut creators = creators.into_iter();
-    let joins = (0..p.connected).map(|i| {
+    let joins = tokens.into_iter().enumerate().map(|(i, token)| {
         let id = ids[i % t_count].clone();
         let url = server.ws_url();
         let made = if kind == Kind::Js && i < t_count {
@@ -120,7 +129,7 @@ pub async fn run(kind: Kind, p: &Params) -> anyhow::Result<Steady> {
             if let Some(made) = made {
                 return anyhow::Ok(made);
             }
-            let mut d = Device::new().await;
+            let mut d = Device::new(token.as_deref()).await;
             d.connect(&url)?;
             d.established(deadline).await?;
             let h = d.find(&id, deadline).await?;
