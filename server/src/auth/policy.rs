@@ -70,10 +70,10 @@ pub async fn access(gate: &Gate, townships: &DocTownships, doc: &DocumentId, pee
     else {
         return Access::None;
     };
-    let township = match row.role.township() {
-        // County roles do not depend on the document's township.
-        None => None,
-        Some(_) => townships.of(doc).await,
+    let township = match row.role {
+        // An admin's access does not depend on the document's township.
+        super::Role::CountyAdmin => None,
+        _ => townships.of(doc).await,
     };
     row.role.document_access(township.as_deref())
 }

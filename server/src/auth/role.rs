@@ -9,7 +9,7 @@ use std::fmt;
 pub enum Role {
     /// Every document read-write, every API, the admin API.
     CountyAdmin,
-    /// Every document read-only, every report.
+    /// Every township's document read-only, every report.
     CountyViewer,
     /// One township's document read-write and its own reports.
     Township(String),
@@ -74,11 +74,13 @@ impl Role {
     }
 
     /// Access to a document of `doc_township` (`None`: a document that is
-    /// no township's, e.g. one a county admin made for a test).
+    /// no township's — one a county admin made, or an id nobody has). Only
+    /// an admin reaches those: anyone else asking for unknown ids is probing.
     pub fn document_access(&self, doc_township: Option<&str>) -> Access {
         match self {
             Role::CountyAdmin => Access::ReadWrite,
-            Role::CountyViewer => Access::ReadOnly,
+            Role::CountyViewer if doc_township.is_some() => Access::ReadOnly,
+            Role::CountyViewer => Access::None,
             Role::Township(own) if doc_township == Some(own.as_str()) => Access::ReadWrite,
             Role::Township(_) => Access::None,
         }
@@ -142,8 +144,10 @@ mod tests {
         let township = Role::Township("101".into());
         for doc in [own, other, None] {
             assert_eq!(admin.document_access(doc), Access::ReadWrite);
-            assert_eq!(viewer.document_access(doc), Access::ReadOnly);
         }
+        assert_eq!(viewer.document_access(own), Access::ReadOnly);
+        assert_eq!(viewer.document_access(other), Access::ReadOnly);
+        assert_eq!(viewer.document_access(None), Access::None);
         assert_eq!(township.document_access(own), Access::ReadWrite);
         assert_eq!(township.document_access(other), Access::None);
         assert_eq!(township.document_access(None), Access::None);

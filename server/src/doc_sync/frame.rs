@@ -124,6 +124,26 @@ pub fn read(bytes: &[u8]) -> Result<Header<'_>, FrameError> {
     })
 }
 
+/// A `doc-unavailable` message from `sender` (the server) to `target`.
+pub fn doc_unavailable(sender: &str, target: &str, document: &DocumentId) -> Vec<u8> {
+    let mut e = minicbor::Encoder::new(Vec::new());
+    let doc = document.to_string();
+    // Writing to a Vec cannot fail; an error here would be a minicbor bug,
+    // and an empty message is then simply dropped by the peer.
+    let written = (|| -> Result<(), minicbor::encode::Error<std::convert::Infallible>> {
+        e.map(4)?;
+        e.str("type")?.str("doc-unavailable")?;
+        e.str("senderId")?.str(sender)?;
+        e.str("targetId")?.str(target)?;
+        e.str("documentId")?.str(&doc)?;
+        Ok(())
+    })();
+    match written {
+        Ok(()) => e.into_writer(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Changes carried by a sync message's payload (one per change chunk), or
 /// why it is not a sync message.
 pub fn changes_in(data: &[u8]) -> Result<u64, String> {
@@ -204,6 +224,16 @@ mod tests {
                 let _ = read(&bad);
             }
         }
+    }
+
+    #[test]
+    fn doc_unavailable_reads_back() {
+        let doc = DocumentId::try_from(vec![9u8; 16]).expect("id");
+        let bytes = doc_unavailable("server", "qunjian-abc", &doc);
+        let h = read(&bytes).expect("read");
+        assert_eq!(h.kind, Kind::DocUnavailable);
+        assert_eq!(h.sender, Some("server"));
+        assert_eq!(h.document, Some(doc));
     }
 
     #[test]

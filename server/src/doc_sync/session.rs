@@ -47,8 +47,10 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     state.audit.record(Entry::new(Event::Opened).token(&row));
     tracing::info!(%peer, label = %row.label, role = %row.role, "sync connection opened");
 
+    let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<u8>>(OUTBOUND_QUEUE);
     let reader = Reader {
         rx: ws_rx,
+        reply: out_tx.clone(),
         cancel: cancel.clone(),
         closing: closing.clone(),
         idle: limits.idle_timeout,
@@ -57,13 +59,13 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
             townships: state.doc_townships.clone(),
             audit: state.audit.clone(),
             seen: state.seen.clone(),
+            server_peer: state.repo.peer_id().to_string(),
             tally: tally.clone(),
             joined: false,
             refused_docs: HashSet::new(),
         },
     };
     let inbound = Box::pin(futures::stream::unfold(reader, Reader::step));
-    let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<u8>>(OUTBOUND_QUEUE);
     let transport =
         Transport::new(inbound, out_tx).with_expected_peer_id(PeerId::from(peer.as_str()));
     if state.acceptor.accept(transport).is_err() {
@@ -180,6 +182,9 @@ impl Closing {
 /// The inbound half, as a stream samod reads.
 struct Reader {
     rx: futures::stream::SplitStream<WebSocket>,
+    /// The outbound queue samod writes to, for answers the server gives
+    /// without samod.
+    reply: futures::channel::mpsc::Sender<Vec<u8>>,
     cancel: CancellationToken,
     closing: Closing,
     idle: Duration,
@@ -218,7 +223,13 @@ impl Reader {
             };
             match message {
                 Message::Binary(bytes) => match self.inspector.inspect(&bytes).await {
-                    Ok(()) => return Some((Ok(bytes.to_vec()), self)),
+                    Ok(Verdict::Pass) => return Some((Ok(bytes.to_vec()), self)),
+                    Ok(Verdict::Answer(reply)) => {
+                        if self.reply.send(reply).await.is_err() {
+                            return None;
+                        }
+                    }
+                    Ok(Verdict::Drop) => {}
                     Err(why) => return self.end(POLICY, why),
                 },
                 Message::Text(_) => {
@@ -284,6 +295,8 @@ struct Inspector {
     townships: DocTownships,
     audit: Audit,
     seen: crate::peers::Seen,
+    /// The server's own peer id, the sender of its answers.
+    server_peer: String,
     tally: Tally,
     joined: bool,
     /// Documents already refused to this connection, to log each once.
@@ -292,7 +305,7 @@ struct Inspector {
 
 impl Inspector {
     /// `Err` is why the connection must close.
-    async fn inspect(&mut self, bytes: &[u8]) -> Result<(), String> {
+    async fn inspect(&mut self, bytes: &[u8]) -> Result<Verdict, String> {
         let header = frame::read(bytes).map_err(|e| format!("undecodable message: {e}"))?;
         if !self.joined {
             let expected = self.row.peer_id();
@@ -308,39 +321,65 @@ impl Inspector {
             self.joined = true;
         }
         self.tally.bytes(bytes.len());
-        let (Kind::Request | Kind::Sync, Some(doc)) = (header.kind, header.document) else {
-            return Ok(());
+        let Some(doc) = header.document else {
+            return Ok(Verdict::Pass);
         };
+        let township = self.townships.of(&doc).await;
+        let access = self.row.role.document_access(township.as_deref());
+        if !matches!(header.kind, Kind::Request | Kind::Sync) {
+            // Ephemera and heads notices about a document it may not
+            // touch are dropped here, before samod starts an actor for it.
+            return Ok(match access {
+                Access::None => Verdict::Drop,
+                _ => Verdict::Pass,
+            });
+        }
         let data = header.data.unwrap_or_default();
         let changes = frame::changes_in(data)
             .map_err(|e| format!("undecodable sync message for document {doc}: {e}"))?;
-        let township = self.townships.of(&doc).await;
-        match self.row.role.document_access(township.as_deref()) {
+        match access {
             Access::None if changes > 0 => Err(format!(
                 "changes for document {doc}, which this token may not touch"
             )),
             Access::None => {
-                // samod answers doc-unavailable; the audit notes the ask.
+                // Answered here, as samod would, so that asking for
+                // documents (or random ids) starts no document actor in
+                // samod: it could not unload one, so each would cost memory
+                // and time for the rest of the server's life.
                 if self.refused_docs.insert(doc.clone()) {
                     self.audit
                         .record(Entry::new(Event::Refused).token(&self.row).detail(format!(
                             "sync: document {doc} is not this token's (doc-unavailable)"
                         )));
                 }
-                Ok(())
+                Ok(Verdict::Answer(frame::doc_unavailable(
+                    &self.server_peer,
+                    &self.row.peer_id(),
+                    &doc,
+                )))
             }
             Access::ReadOnly => {
                 self.seen.note(&doc, &self.row.peer_id());
                 self.tally.add(doc, township, 0, data.len(), changes);
-                Ok(())
+                Ok(Verdict::Pass)
             }
             Access::ReadWrite => {
                 self.seen.note(&doc, &self.row.peer_id());
                 self.tally.add(doc, township, changes, data.len(), 0);
-                Ok(())
+                Ok(Verdict::Pass)
             }
         }
     }
+}
+
+/// What to do with a message that may stay on the connection.
+enum Verdict {
+    /// Hand it to samod.
+    Pass,
+    /// Do not hand it on; send the peer this instead.
+    Answer(Vec<u8>),
+    /// Do not hand it on.
+    Drop,
 }
 
 /// What a connection received, per document, since the last flush.
