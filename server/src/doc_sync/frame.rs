@@ -60,6 +60,8 @@ pub struct Header<'a> {
     pub kind: Kind,
     /// `senderId`.
     pub sender: Option<&'a str>,
+    /// `targetId`.
+    pub target: Option<&'a str>,
     /// `documentId`, parsed.
     pub document: Option<DocumentId>,
     /// `data`: for request and sync, an Automerge sync message.
@@ -94,12 +96,14 @@ pub fn read(bytes: &[u8]) -> Result<Header<'_>, FrameError> {
         .ok_or_else(|| FrameError::Cbor("indefinite-length map".into()))?;
     let mut kind = None;
     let mut sender = None;
+    let mut target = None;
     let mut document = None;
     let mut data = None;
     for _ in 0..len {
         match d.str()? {
             "type" => kind = Some(Kind::parse(d.str()?)),
             "senderId" => sender = Some(d.str()?),
+            "targetId" => target = Some(d.str()?),
             "documentId" => {
                 let id = match d.datatype()? {
                     Type::String => d
@@ -119,6 +123,7 @@ pub fn read(bytes: &[u8]) -> Result<Header<'_>, FrameError> {
     Ok(Header {
         kind: kind.ok_or(FrameError::NoType)?,
         sender,
+        target,
         document,
         data,
     })

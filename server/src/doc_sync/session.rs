@@ -319,7 +319,10 @@ impl Inspector {
                 ));
             }
             self.joined = true;
+            self.tally.bytes(bytes.len());
+            return Ok(Verdict::Pass);
         }
+        self.check_after_join(&header)?;
         self.tally.bytes(bytes.len());
         let Some(doc) = header.document else {
             return Ok(Verdict::Pass);
@@ -369,6 +372,37 @@ impl Inspector {
                 Ok(Verdict::Pass)
             }
         }
+    }
+}
+
+impl Inspector {
+    /// What samod would refuse anyway, refused here so the log and the
+    /// audit name the peer and the reason (samod's own line names only a
+    /// connection number).
+    fn check_after_join(&self, h: &frame::Header<'_>) -> Result<(), String> {
+        let expected = self.row.peer_id();
+        match h.kind {
+            Kind::Join | Kind::Peer => return Err(format!("{:?} after the handshake", h.kind)),
+            Kind::Other => return Err("unknown message type".into()),
+            _ => {}
+        }
+        if h.sender.is_some_and(|s| s != expected) {
+            return Err(format!(
+                "senderId {:?} is not this token's ({expected})",
+                h.sender.unwrap_or("")
+            ));
+        }
+        if let Some(target) = h.target
+            && target != self.server_peer
+        {
+            return Err(format!("targetId {target:?} is not this server"));
+        }
+        if matches!(h.kind, Kind::Request | Kind::Sync)
+            && (h.document.is_none() || h.data.is_none() || h.target.is_none())
+        {
+            return Err(format!("{:?} without documentId, targetId or data", h.kind));
+        }
+        Ok(())
     }
 }
 
