@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use automerge::ROOT;
@@ -660,51 +658,6 @@ async fn a_revoked_token_loses_its_connection_and_cannot_return() {
     by_api.close().await;
 }
 
-/// A server started with extra `serve` flags (the limits), killed on drop.
-struct Limited {
-    child: Child,
-    http: String,
-    sync: String,
-}
-
-impl Limited {
-    /// As `ServerProcess::start`, with `flags`.
-    fn start(data_dir: &Path, flags: &[&str]) -> Limited {
-        use std::io::BufRead;
-        let mut child = Command::new(SERVER_BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .args(flags)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start county-server");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("first line");
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .expect("address")
-            .to_string();
-        Limited {
-            child,
-            http: format!("http://{addr}"),
-            sync: format!("ws://{addr}/sync"),
-        }
-    }
-}
-
-impl Drop for Limited {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limits_hold_per_token() {
     init_tracing();
@@ -713,23 +666,29 @@ async fn limits_hold_per_token() {
     let url = add_township(&dir, A, "城关镇");
     let [conn_t, idle_t, live_t, api_t] = std::array::from_fn(|_| township_token(&dir, A));
     let flags = "--connections-per-token=1 --api-rate=1 --idle-timeout=5 --max-message-mb=1";
-    let server = Limited::start(&dir, &flags.split(' ').collect::<Vec<_>>());
+    let server = ServerProcess::start_with(&dir, 0, &flags.split(' ').collect::<Vec<_>>());
 
     // Opened first and left unread until the timeout has passed: reading
     // would answer the server's pings (tungstenite pongs as it reads).
-    let mut idle = dial(&server.sync, Some(&idle_t))
+    let mut idle = dial(&server.sync_url(), Some(&idle_t))
         .await
         .expect("idle upgrade");
     let idle_since = tokio::time::Instant::now();
     // A device whose transport is read all along answers them.
-    let live = connected_replica(&scratch.replica_file("live"), &server.sync, &url, &live_t).await;
+    let live = connected_replica(
+        &scratch.replica_file("live"),
+        &server.sync_url(),
+        &url,
+        &live_t,
+    )
+    .await;
 
     // One connection per token: a second is 429 while the first is open.
-    let mut first = dial(&server.sync, Some(&conn_t))
+    let mut first = dial(&server.sync_url(), Some(&conn_t))
         .await
         .expect("first upgrade");
     join(&mut first, &token::peer_id(&conn_t)).await;
-    upgrade_refused(dial(&server.sync, Some(&conn_t)).await, 429);
+    upgrade_refused(dial(&server.sync_url(), Some(&conn_t)).await, 429);
 
     // A message past --max-message-mb closes the connection (1009, too big).
     let big = vec![0u8; 1536 * 1024];
@@ -737,12 +696,12 @@ async fn limits_hold_per_token() {
     assert_eq!(close_code(&mut first, WAIT).await, Some(1009));
     // Its slot is free again once it is closed.
     eventually(WAIT, "the token's slot is freed", async || {
-        dial(&server.sync, Some(&conn_t)).await.is_ok()
+        dial(&server.sync_url(), Some(&conn_t)).await.is_ok()
     })
     .await;
 
     // --api-rate 1 passes a burst of 2, then 429 with Retry-After.
-    let me = format!("{}/api/me", server.http);
+    let me = format!("{}/api/me", server.http());
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..4 {
@@ -770,7 +729,7 @@ async fn limits_hold_per_token() {
     tokio::time::sleep_until(idle_since + Duration::from_secs(7)).await;
     let code = close_code(&mut idle, Duration::from_secs(5)).await;
     assert!(matches!(code, Some(1001) | None), "{code:?}");
-    let closed = format!("{}/api/audit?event=closed", server.http);
+    let closed = format!("{}/api/audit?event=closed", server.http());
     let admin = admin_token(&dir);
     let idle_id = token::id(&idle_t);
     eventually(

@@ -36,10 +36,16 @@ impl ServerProcess {
     /// Start `serve` on `data_dir` at 127.0.0.1:`port` (0 = any) and wait
     /// for it to say where it listens.
     pub fn start(data_dir: &Path, port: u16) -> ServerProcess {
+        Self::start_with(data_dir, port, &[])
+    }
+
+    /// [`start`](Self::start) with more `serve` flags (limits, rules).
+    pub fn start_with(data_dir: &Path, port: u16, flags: &[&str]) -> ServerProcess {
         let mut child = Command::new(SERVER_BIN)
             .args(["serve", "--data-dir"])
             .arg(data_dir)
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(flags)
             .env(
                 "RUST_LOG",
                 std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".into()),
