@@ -363,3 +363,63 @@ async fn unknown_townships_and_bad_urls_get_clear_errors() {
     assert!(err.to_string().contains("automerge:"), "{err}");
     replica.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ephemeral_messages_pass_between_devices_and_keep_both_connected() {
+    // Presence and cursors travel as ephemeral messages, which samod
+    // relays under their author's senderId (gossip); the server's
+    // per-message checks must pass them both ways and keep both devices on.
+    // (The fuzz test, with more peers, is what caught a relayed one being
+    // taken for impersonation.)
+    init_tracing();
+    let scratch = Scratch::new();
+    let url = add_township(&scratch.data_dir(), "330825108", "罗家乡");
+    let token_a = township_token(&scratch.data_dir(), "330825108");
+    let token_b = township_token(&scratch.data_dir(), "330825108");
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let a = connected_replica(
+        &scratch.replica_file("a"),
+        &server.sync_url(),
+        &url,
+        &token_a,
+    )
+    .await;
+    let b = connected_replica(
+        &scratch.replica_file("b"),
+        &server.sync_url(),
+        &url,
+        &token_b,
+    )
+    .await;
+    let id = url
+        .parse::<samod::AutomergeUrl>()
+        .expect("url")
+        .document_id()
+        .clone();
+    let on_a = a
+        .repo()
+        .find(id.clone())
+        .await
+        .expect("a")
+        .expect("a has it");
+    let on_b = b.repo().find(id).await.expect("b").expect("b has it");
+    let mut heard = Box::pin(on_b.ephemera());
+    for i in 0..20u8 {
+        on_a.broadcast(vec![i]);
+        on_b.broadcast(vec![100 + i]);
+    }
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        futures::StreamExt::next(&mut heard),
+    )
+    .await
+    .expect("b hears a's presence")
+    .expect("stream open");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(a.is_connected() && b.is_connected());
+    let doc_a = a.township(&url).await.expect("doc");
+    set_unit_field(&doc_a, "u-1", "name", "在线");
+    converge(&server, "330825108", &url, &[&a, &b]).await;
+    a.close().await;
+    b.close().await;
+}

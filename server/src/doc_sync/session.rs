@@ -386,13 +386,20 @@ impl Inspector {
             Kind::Other => return Err("unknown message type".into()),
             _ => {}
         }
-        if h.sender.is_some_and(|s| s != expected) {
+        // Only for what the peer says in its own name: ephemeral messages
+        // are relayed from other peers and keep their author's senderId.
+        let own_voice = matches!(
+            h.kind,
+            Kind::Request | Kind::Sync | Kind::DocUnavailable | Kind::Leave
+        );
+        if own_voice && h.sender.is_some_and(|s| s != expected) {
             return Err(format!(
                 "senderId {:?} is not this token's ({expected})",
                 h.sender.unwrap_or("")
             ));
         }
-        if let Some(target) = h.target
+        if matches!(h.kind, Kind::Request | Kind::Sync)
+            && let Some(target) = h.target
             && target != self.server_peer
         {
             return Err(format!("targetId {target:?} is not this server"));
