@@ -594,30 +594,18 @@ async fn keep_editing(
     (n, last)
 }
 
-/// Wait (bounded) until both replicas and the server hold the same heads.
+/// Wait (bounded) until both replicas and the server hold the same heads,
+/// slowly enough for the /api rate limit.
 async fn converge(server: &FuzzServer, url: &str, replicas: &[&Replica]) -> Vec<String> {
-    let deadline = Instant::now() + SYNC_TIMEOUT;
-    loop {
-        for r in replicas {
-            r.wait_synced(url, SYNC_TIMEOUT)
-                .await
-                .expect("replica syncs");
-        }
-        let mut heads = Vec::new();
-        for r in replicas {
-            heads.push(r.township(url).await.expect("doc").heads());
-        }
-        let server_heads = server.document(TOWN_A).await.heads;
-        if heads.iter().all(|h| *h == server_heads) {
-            return server_heads;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no convergence: replicas {heads:?}, server {server_heads:?}"
-        );
-        // Slow enough for the /api rate limit.
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    let heads = async || server.document(TOWN_A).await.heads;
+    converge_with(
+        heads,
+        url,
+        replicas,
+        SYNC_TIMEOUT,
+        Duration::from_millis(150),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------

@@ -28,12 +28,6 @@ fn set_unit_field(doc: &Township, unit: &str, field: &str, value: &str) {
     .expect("transact");
 }
 
-/// The text at units/<unit>/<field>, if any.
-fn unit_field(doc: &Township, unit: &str, field: &str) -> Option<String> {
-    let json = doc.to_json();
-    json["units"][unit][field].as_str().map(str::to_string)
-}
-
 /// Wait (bounded) until every replica and the server hold the same heads.
 async fn converge(
     server: &ServerProcess,
@@ -41,27 +35,21 @@ async fn converge(
     url: &str,
     replicas: &[&Replica],
 ) -> Vec<String> {
-    let deadline = Instant::now() + SYNC_TIMEOUT;
-    loop {
-        for r in replicas {
-            r.wait_synced(url, SYNC_TIMEOUT)
-                .await
-                .expect("replica syncs");
-        }
-        let mut heads = Vec::new();
-        for r in replicas {
-            heads.push(r.township(url).await.expect("doc").heads());
-        }
-        let server_heads = server.document(code).await.heads;
-        if heads.iter().all(|h| *h == server_heads) {
-            return server_heads;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no convergence: replicas {heads:?}, server {server_heads:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let heads = async || server.document(code).await.heads;
+    converge_with(
+        heads,
+        url,
+        replicas,
+        SYNC_TIMEOUT,
+        Duration::from_millis(50),
+    )
+    .await
+}
+
+/// The text at units/<unit>/<field>, if any.
+fn unit_field(doc: &Township, unit: &str, field: &str) -> Option<String> {
+    let json = doc.to_json();
+    json["units"][unit][field].as_str().map(str::to_string)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

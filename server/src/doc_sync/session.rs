@@ -28,6 +28,9 @@ const TALLY_EVERY: Duration = Duration::from_secs(60);
 /// Messages samod may queue for the socket before it waits.
 const OUTBOUND_QUEUE: usize = 64;
 
+/// Documents one connection remembers the township of.
+const DOCS_REMEMBERED: usize = 1024;
+
 /// WebSocket close codes (RFC 6455 §7.4.1).
 const GOING_AWAY: u16 = 1001;
 const POLICY: u16 = 1008;
@@ -56,7 +59,9 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         idle: limits.idle_timeout,
         inspector: Inspector {
             row: row.clone(),
+            peer: peer.clone(),
             townships: state.doc_townships.clone(),
+            docs: HashMap::new(),
             audit: state.audit.clone(),
             seen: state.seen.clone(),
             server_peer: state.repo.peer_id().to_string(),
@@ -98,9 +103,9 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         }
     });
     tally.flush(&state.audit, &row);
-    state
-        .audit
-        .record(Entry::new(Event::Closed).token(&row).detail(reason.clone()));
+    let mut closed = Entry::new(Event::Closed).token(&row).detail(reason.clone());
+    closed.bytes = tally.total_bytes();
+    state.audit.record(closed);
     tracing::info!(%peer, label = %row.label, code, "sync connection closed: {reason}");
     // Tell the peer why, best effort: it may be gone already.
     let frame = CloseFrame {
@@ -292,7 +297,13 @@ fn read_error(text: &str) -> ReadError {
 /// Checks each message against the token.
 struct Inspector {
     row: TokenRow,
+    /// The token's peer id, the only sender this connection may speak as.
+    peer: String,
     townships: DocTownships,
+    /// Each document's township as first looked up on this connection, so
+    /// a sync message costs no lookup (nor, for a document that is no
+    /// township's, a query) after the first.
+    docs: HashMap<DocumentId, Option<String>>,
     audit: Audit,
     seen: crate::peers::Seen,
     /// The server's own peer id, the sender of its answers.
@@ -308,14 +319,14 @@ impl Inspector {
     async fn inspect(&mut self, bytes: &[u8]) -> Result<Verdict, String> {
         let header = frame::read(bytes).map_err(|e| format!("undecodable message: {e}"))?;
         if !self.joined {
-            let expected = self.row.peer_id();
             if header.kind != Kind::Join {
                 return Err(format!("first message is {:?}, not join", header.kind));
             }
-            if header.sender != Some(expected.as_str()) {
+            if header.sender != Some(self.peer.as_str()) {
                 return Err(format!(
-                    "peer id {:?} is not this token's ({expected})",
-                    header.sender.unwrap_or("")
+                    "peer id {:?} is not this token's ({})",
+                    header.sender.unwrap_or(""),
+                    self.peer
                 ));
             }
             self.joined = true;
@@ -327,8 +338,11 @@ impl Inspector {
         let Some(doc) = header.document else {
             return Ok(Verdict::Pass);
         };
-        let township = self.townships.of(&doc).await;
+        let (township, first_time) = self.township_of(&doc).await;
         let access = self.row.role.document_access(township.as_deref());
+        if first_time && access != Access::None {
+            self.seen.note(&doc, &self.peer);
+        }
         if !matches!(header.kind, Kind::Request | Kind::Sync) {
             // Ephemera and heads notices about a document it may not
             // touch are dropped here, before samod starts an actor for it.
@@ -357,30 +371,40 @@ impl Inspector {
                 }
                 Ok(Verdict::Answer(frame::doc_unavailable(
                     &self.server_peer,
-                    &self.row.peer_id(),
+                    &self.peer,
                     &doc,
                 )))
             }
             Access::ReadOnly => {
-                self.seen.note(&doc, &self.row.peer_id());
                 self.tally.add(doc, township, 0, data.len(), changes);
                 Ok(Verdict::Pass)
             }
             Access::ReadWrite => {
-                self.seen.note(&doc, &self.row.peer_id());
                 self.tally.add(doc, township, changes, data.len(), 0);
                 Ok(Verdict::Pass)
             }
         }
     }
-}
 
-impl Inspector {
+    /// The township of `doc`, and whether this connection asks for the
+    /// first time. At most `DOCS_REMEMBERED` are kept: a peer sending random
+    /// ids must not grow the map without bound (past it, each is looked up).
+    async fn township_of(&mut self, doc: &DocumentId) -> (Option<String>, bool) {
+        if let Some(known) = self.docs.get(doc) {
+            return (known.clone(), false);
+        }
+        let township = self.townships.of(doc).await;
+        if self.docs.len() < DOCS_REMEMBERED {
+            self.docs.insert(doc.clone(), township.clone());
+        }
+        (township, true)
+    }
+
     /// What samod would refuse anyway, refused here so the log and the
     /// audit name the peer and the reason (samod's own line names only a
     /// connection number).
     fn check_after_join(&self, h: &frame::Header<'_>) -> Result<(), String> {
-        let expected = self.row.peer_id();
+        let expected = &self.peer;
         match h.kind {
             Kind::Join | Kind::Peer => return Err(format!("{:?} after the handshake", h.kind)),
             Kind::Other => return Err("unknown message type".into()),
@@ -392,7 +416,7 @@ impl Inspector {
             h.kind,
             Kind::Request | Kind::Sync | Kind::DocUnavailable | Kind::Leave
         );
-        if own_voice && h.sender.is_some_and(|s| s != expected) {
+        if own_voice && h.sender.is_some_and(|s| s != expected.as_str()) {
             return Err(format!(
                 "senderId {:?} is not this token's ({expected})",
                 h.sender.unwrap_or("")
@@ -447,6 +471,11 @@ impl Tally {
 
     fn bytes(&self, n: usize) {
         self.lock().total_bytes += n as u64;
+    }
+
+    /// Every byte received on the connection (all messages, all documents).
+    fn total_bytes(&self) -> u64 {
+        self.lock().total_bytes
     }
 
     fn add(

@@ -267,3 +267,34 @@ pub fn init_tracing() {
         .with_test_writer()
         .try_init();
 }
+
+/// Wait (bounded by `timeout`) until every replica and the server hold the
+/// same heads; `server_heads` reads the server's copy, `pause` spaces the
+/// reads (tests under an `/api` rate limit need it longer).
+pub async fn converge_with(
+    server_heads: impl AsyncFn() -> Vec<String>,
+    url: &str,
+    replicas: &[&Replica],
+    timeout: Duration,
+    pause: Duration,
+) -> Vec<String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        for r in replicas {
+            r.wait_synced(url, timeout).await.expect("replica syncs");
+        }
+        let mut heads = Vec::new();
+        for r in replicas {
+            heads.push(r.township(url).await.expect("doc").heads());
+        }
+        let server = server_heads().await;
+        if heads.iter().all(|h| *h == server) {
+            return server;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no convergence: replicas {heads:?}, server {server:?}"
+        );
+        tokio::time::sleep(pause).await;
+    }
+}
