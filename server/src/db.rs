@@ -6,6 +6,7 @@
 //! waits on a busy timeout instead of failing on a lock.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -95,34 +96,155 @@ pub enum DbError {
     Task(String),
 }
 
-/// One connection shared by the running server's tasks. SQLite calls block,
-/// so each runs on tokio's blocking pool; a std Mutex is right here because
-/// it is only ever held inside that blocking closure.
+/// The running server's connections. One writer, shared by the tasks that
+/// change the server's tables (tokens, audit, projection); reports read
+/// through their own connections, so a county-wide Excel export that takes
+/// a second does not hold up a device's first token check or the audit
+/// writer. SQLite calls block, so each runs on tokio's blocking pool; std
+/// Mutexes are right here because they are only held inside that closure.
 #[derive(Clone)]
 pub struct Db {
-    conn: std::sync::Arc<std::sync::Mutex<Connection>>,
+    conn: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
 }
+
+/// Read connections kept open between reports; more are opened when
+/// reports overlap, and the extras closed afterwards.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// How many idle read connections are kept.
+const IDLE_READERS: usize = 2;
 
 impl Db {
     /// Open the data directory's database for the server.
     pub fn open(data_dir: &Path) -> Result<Self, DbError> {
+        let conn = open(data_dir)?;
         Ok(Db {
-            conn: std::sync::Arc::new(std::sync::Mutex::new(open(data_dir)?)),
+            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Readers {
+                path: db_path(data_dir),
+                idle: Mutex::default(),
+            }),
         })
     }
 
-    /// Run `f` with the connection, off the async runtime.
+    /// Run `f` with the writer connection, off the async runtime.
     pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
         let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || f(&lock(&conn)))
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Run `f` on a read-only connection inside one read transaction, so
+    /// every query it makes sees the same snapshot even while the
+    /// projection replaces a township's rows.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
-            f(&conn)
+            let conn = readers.take()?;
+            conn.execute_batch("BEGIN")?;
+            let result = f(&conn);
+            // A read transaction has nothing to keep; ending it cannot lose
+            // data, and a connection whose ROLLBACK failed is not reused.
+            if conn.execute_batch("ROLLBACK").is_ok() {
+                readers.give_back(conn);
+            }
+            result
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
+    }
+}
+
+impl Readers {
+    fn take(&self) -> Result<Connection, DbError> {
+        if let Some(conn) = lock(&self.idle).pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open(&self.path).map_err(|source| DbError::Open {
+            path: self.path.clone(),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // A report that tried to write would be a bug; make it an error.
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = lock(&self.idle);
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_report_reads_one_snapshot_while_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = Db::open(dir.path()).expect("open");
+        db.call(|c| Ok(c.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);")?))
+            .await
+            .expect("setup");
+
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let reader = db.clone();
+        let reading = tokio::spawn(async move {
+            reader
+                .read(move |c| {
+                    let count = |c: &Connection| -> Result<i64, DbError> {
+                        Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?)
+                    };
+                    let before = count(c)?;
+                    let _ = started_tx.send(());
+                    let _ = go_rx.recv();
+                    Ok((before, count(c)?))
+                })
+                .await
+        });
+
+        // The writer is not held up by the open read.
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .expect("join")
+            .expect("reader started");
+        db.call(|c| Ok(c.execute("INSERT INTO t VALUES (2)", [])?))
+            .await
+            .expect("write during the read");
+        let _ = go_tx.send(());
+
+        let (before, after) = reading.await.expect("join").expect("read");
+        assert_eq!((before, after), (1, 1), "the read saw one snapshot");
+        let now = db
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .expect("read again");
+        assert_eq!(now, 2, "the next read sees the write");
+
+        let refused = db
+            .read(|c| Ok(c.execute("INSERT INTO t VALUES (3)", [])?))
+            .await;
+        assert!(refused.is_err(), "a read connection cannot write");
     }
 }

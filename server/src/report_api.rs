@@ -190,7 +190,7 @@ async fn compute(
     let connected = state.live.snapshot();
     Ok(state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             names
                 .into_iter()
                 .map(|name| reports::build(name, conn, &filters, &rules, &connected))

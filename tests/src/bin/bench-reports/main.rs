@@ -17,7 +17,9 @@
 //! 2. every report is built `--report-runs` times county-wide and filtered
 //!    to one township; one report is exported to CSV and all of them to
 //!    one xlsx workbook;
-//! 3. rows in the projection tables and the database's size are counted.
+//! 3. the writer connection's wait while all reports are built, with the
+//!    reports on the writer and on a read connection (`writer_wait.rs`);
+//! 4. rows in the projection tables and the database's size are counted.
 //!
 //! Aims (issue 5): projection under 300 ms per township, every report under
 //! 100 ms. Printed next to the figures, never asserted.
@@ -42,6 +44,7 @@ mod projection;
 mod report;
 mod reports;
 mod stats;
+mod writer_wait;
 
 use std::time::Duration;
 
@@ -165,6 +168,8 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(ReportName::Coverage);
     println!("timing exports ...");
     let exports = reports::time_exports(&county.conn, today, csv_report, args.runs)?;
+    println!("timing the writer's wait during a county-wide export ...");
+    let writer_wait = writer_wait::measure(dir.path(), today)?;
     let sizes = county::sizes(&county.conn, dir.path())?;
 
     report::print(&report::Report {
@@ -175,6 +180,7 @@ fn main() -> anyhow::Result<()> {
         timings: &timings,
         exports: &exports,
         sizes: &sizes,
+        writer_wait: &writer_wait,
         load_start,
         load_end: report::loadavg(),
     });

@@ -5,6 +5,7 @@ use crate::county::{County, Sizes};
 use crate::projection::{Phases, ReadParts, summarize_phases};
 use crate::reports::{ExportTiming, ReportTiming};
 use crate::stats::{Summary, ms, summarize};
+use crate::writer_wait::{Wait, WriterWait};
 use crate::{AIM_PROJECTION, AIM_REPORT, Args};
 
 pub struct Report<'a> {
@@ -15,6 +16,7 @@ pub struct Report<'a> {
     pub timings: &'a [ReportTiming],
     pub exports: &'a ExportTiming,
     pub sizes: &'a Sizes,
+    pub writer_wait: &'a WriterWait,
     pub load_start: String,
     pub load_end: String,
 }
@@ -208,6 +210,31 @@ pub fn print(r: &Report<'_>) {
         ms(e.xlsx.median),
         ms(e.xlsx.max),
         e.xlsx_bytes as f64 / 1024.0
+    );
+
+    let w = r.writer_wait;
+    println!();
+    println!("### The writer's wait while all reports are built (all.xlsx)");
+    println!();
+    println!(
+        "| reports built on | export (ms) | writer probes | wait median (ms) | wait p99 (ms) | wait max (ms) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    let row = |label: &str, x: &Wait| {
+        println!(
+            "| {label} | {:.0} | {} | {:.2} | {:.1} | {:.1} |",
+            ms(x.export),
+            x.probes,
+            ms(x.waits.median),
+            ms(x.waits.p99),
+            ms(x.waits.max)
+        );
+    };
+    row("the writer connection (before)", &w.on_writer);
+    row("a read connection (now)", &w.on_reader);
+    println!(
+        "\nlongest writer wait, read connection against writer: {:.3}x",
+        ms(w.on_reader.waits.max) / ms(w.on_writer.waits.max).max(1e-9)
     );
 
     let s = r.sizes;
