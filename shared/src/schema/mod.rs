@@ -13,6 +13,7 @@
 
 mod activity;
 mod date;
+mod field_cache;
 mod honor;
 pub mod lenient;
 mod nomination;
@@ -145,9 +146,28 @@ pub fn records<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
     let Ok(Some((Value::Object(ObjType::Map), map))) = ReadDoc::get(doc, ROOT, R::MAP) else {
         return out;
     };
-    let ids: Vec<String> = ReadDoc::keys(doc, &map).collect();
-    for id in ids {
-        match autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id.as_str()) {
+    // One pass over the collection, then each record from its own object
+    // with its fields read in one pass too (see `field_cache`): a `get` per
+    // id and per field was most of a projection's time. map_range yields
+    // the same winner per key that `get` would.
+    let entries: Vec<(String, Option<automerge::ObjId>)> = ReadDoc::map_range(doc, &map, ..)
+        .map(|item| {
+            let record = matches!(
+                item.value,
+                automerge::ValueRef::Object(ObjType::Map | ObjType::Table)
+            )
+            .then(|| item.id());
+            (item.key.into_owned(), record)
+        })
+        .collect();
+    let cached = field_cache::FieldCache::new(doc);
+    for (id, record) in entries {
+        let hydrated = match &record {
+            Some(obj) => R::hydrate_map(&cached, obj),
+            // Not a map: let autosurgeon say what it found instead.
+            None => autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id.as_str()),
+        };
+        match hydrated {
             Ok(record) => {
                 out.insert(id, record);
             }
