@@ -65,6 +65,10 @@ struct LimitArgs {
     /// /api requests per second per token (bursts of twice this pass).
     #[arg(long, default_value_t = 20, env = "QUNJIAN_API_RATE")]
     api_rate: u32,
+    /// Sync messages per second per connection (bursts of five times this
+    /// pass); past it the server reads that connection more slowly.
+    #[arg(long, default_value_t = 200, env = "QUNJIAN_SYNC_RATE")]
+    sync_rate: u32,
     /// Seconds a sync connection may stay silent (pings unanswered) before it is closed.
     #[arg(long, default_value_t = 120, env = "QUNJIAN_IDLE_TIMEOUT")]
     idle_timeout: u64,
@@ -72,9 +76,13 @@ struct LimitArgs {
 
 impl LimitArgs {
     fn limits(&self) -> anyhow::Result<crate::limits::Limits> {
-        if self.max_message_mb == 0 || self.connections_per_token == 0 || self.api_rate == 0 {
+        if self.max_message_mb == 0
+            || self.connections_per_token == 0
+            || self.api_rate == 0
+            || self.sync_rate == 0
+        {
             anyhow::bail!(
-                "--max-message-mb、--connections-per-token、--api-rate 必须大于 0 (limits must be positive)"
+                "--max-message-mb、--connections-per-token、--api-rate、--sync-rate 必须大于 0 (limits must be positive)"
             );
         }
         if self.idle_timeout < 5 {
@@ -85,6 +93,8 @@ impl LimitArgs {
             connections_per_token: self.connections_per_token,
             api_rate: f64::from(self.api_rate),
             api_burst: self.api_rate.saturating_mul(2),
+            sync_rate: f64::from(self.sync_rate),
+            sync_burst: self.sync_rate.saturating_mul(5),
             idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
         })
     }

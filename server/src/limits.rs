@@ -1,8 +1,10 @@
 //! What one token or one connection may use, with defaults sized for a
 //! county: a township's first sync carries its whole history in one
 //! message (a few MB for a large township), a device reconnects with its old
-//! socket sometimes not yet timed out, and the dashboard fetches eight
-//! reports at once.
+//! socket sometimes not yet timed out, the dashboard fetches eight
+//! reports at once, and a device's sync of one document is a few messages
+//! per round (a fan-in of 100 devices with 200 edits each stays far under
+//! the sync rate).
 
 use std::time::Duration;
 
@@ -17,6 +19,12 @@ pub struct Limits {
     pub api_rate: f64,
     /// `/api` requests one token may make at once before the rate applies.
     pub api_burst: u32,
+    /// Sync messages per second one connection may send, on average. Past
+    /// it the server stops reading that socket for a moment instead of
+    /// closing it, so a runaway app is slowed down, not cut off.
+    pub sync_rate: f64,
+    /// Sync messages one connection may send at once before the rate applies.
+    pub sync_burst: u32,
     /// A sync connection that sends nothing (not even a pong to the
     /// server's pings) for this long is closed.
     pub idle_timeout: Duration,
@@ -29,6 +37,8 @@ impl Default for Limits {
             connections_per_token: 4,
             api_rate: 20.0,
             api_burst: 40,
+            sync_rate: 200.0,
+            sync_burst: 1000,
             idle_timeout: Duration::from_secs(120),
         }
     }

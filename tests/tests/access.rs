@@ -42,13 +42,18 @@ struct County {
 
 impl County {
     fn start() -> County {
+        County::start_with(&[])
+    }
+
+    /// A county whose server runs with these `serve` flags.
+    fn start_with(flags: &[&str]) -> County {
         let scratch = Scratch::new();
         let dir = scratch.data_dir();
         let a_url = add_township(&dir, A, "城关镇");
         let b_url = add_township(&dir, B, "溪口镇");
         let viewer = token(&dir, "county-viewer", None);
         let a_token = township_token(&dir, A);
-        let server = ServerProcess::start(&dir, 0);
+        let server = ServerProcess::start_with(&dir, 0, flags);
         let admin = server.admin_token();
         County {
             server,
@@ -747,4 +752,89 @@ async fn limits_hold_per_token() {
     assert!(live.is_connected());
     live.wait_synced(&url, WAIT).await.expect("still syncing");
     live.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_past_the_sync_rate_is_slowed_not_cut_off() {
+    init_tracing();
+    // 10 messages a second, bursts of 50.
+    let c = County::start_with(&["--sync-rate=10"]);
+    let peer = token::peer_id(&c.a_token);
+    let mut ws = dial(&c.server.sync_url(), Some(&c.a_token))
+        .await
+        .expect("upgrade");
+    let server_peer = join(&mut ws, &peer).await;
+    // A request the session answers itself (another township's document),
+    // so every message shows up as one answer.
+    let hello = {
+        use automerge::sync::{State, SyncDoc};
+        automerge::AutoCommit::new()
+            .sync()
+            .generate_sync_message(&mut State::new())
+            .expect("a first sync message")
+            .encode()
+    };
+    let request = cbor_map(&[
+        ("type", Cbor::Text("request")),
+        ("senderId", Cbor::Text(&peer)),
+        ("targetId", Cbor::Text(&server_peer)),
+        (
+            "documentId",
+            Cbor::Text(c.b_url.trim_start_matches("automerge:")),
+        ),
+        ("data", Cbor::Bytes(&hello)),
+    ]);
+    const SENT: usize = 100;
+    let started = Instant::now();
+    let (mut tx, mut rx) = ws.split();
+    // Sent from its own task while this one reads, so neither side's
+    // buffers fill.
+    let sender = tokio::spawn(async move {
+        for _ in 0..SENT {
+            tx.send(Message::Binary(request.clone().into())).await?;
+        }
+        Ok::<_, WsError>(tx)
+    });
+    let mut answers = 0;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while answers < SENT {
+            match rx.next().await {
+                Some(Ok(Message::Binary(b))) => {
+                    assert!(
+                        b.windows(15).any(|w| w == b"doc-unavailable"),
+                        "only doc-unavailable answers are expected"
+                    );
+                    answers += 1;
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("the connection ended after {answers} answers: {other:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("only {answers} of {SENT} requests answered in 60 s"));
+    let elapsed = started.elapsed();
+    // The first 50 pass at once; the other 50 wait for 10 a second.
+    assert!(
+        elapsed >= Duration::from_secs(4),
+        "{SENT} messages at --sync-rate 10 took only {elapsed:?}"
+    );
+    let mut ws = sender
+        .await
+        .expect("sender task")
+        .expect("every message sent")
+        .reunite(rx)
+        .expect("one socket");
+    ws.close(None).await.expect("close");
+
+    // The closed row says how many were held back.
+    let a_id = token::id(&c.a_token);
+    let closed = c.api("/api/audit?event=closed");
+    eventually(WAIT, "the slowed connection is audited", async || {
+        let rows: Vec<AuditEntry> = get_json_as(&closed, &c.admin).await;
+        has(&rows, &a_id, "closed", |r| {
+            says(r, "messages slowed by --sync-rate")
+        })
+    })
+    .await;
 }

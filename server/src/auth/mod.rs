@@ -15,6 +15,7 @@ pub mod tokens;
 pub use caller::{Caller, presented_token};
 pub use gate::{Gate, SessionGuard};
 pub use policy::DocTownships;
+pub use rate::Bucket;
 pub use refusal::Refusal;
 pub use role::{Access, Role};
 pub use tokens::TokenRow;

@@ -4,12 +4,13 @@
 //! enough to refuse what the token may not send (undecodable bytes, text
 //! frames, changes to another township's document) by closing the
 //! connection with a log line naming the peer; idle peers are pinged and
-//! dropped; a revoked token's connection is closed; and what arrived is
-//! tallied for the audit table.
+//! dropped; a connection past `--sync-rate` is read more slowly; a revoked
+//! token's connection is closed; and what arrived is tallied for the audit
+//! table.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures::{SinkExt, StreamExt};
@@ -18,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::frame::{self, Kind};
 use crate::audit::{Audit, Entry, Event};
-use crate::auth::{Access, DocTownships, SessionGuard, TokenRow};
+use crate::auth::{Access, Bucket, DocTownships, SessionGuard, TokenRow};
 use crate::serve::AppState;
 
 /// How often what a connection received is written to the audit table
@@ -57,6 +58,11 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         cancel: cancel.clone(),
         closing: closing.clone(),
         idle: limits.idle_timeout,
+        budget: Budget {
+            bucket: Bucket::new(limits.sync_burst, Instant::now()),
+            rate: limits.sync_rate,
+            burst: limits.sync_burst,
+        },
         inspector: Inspector {
             row: row.clone(),
             peer: peer.clone(),
@@ -103,7 +109,13 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         }
     });
     tally.flush(&state.audit, &row);
-    let mut closed = Entry::new(Event::Closed).token(&row).detail(reason.clone());
+    let slowed = tally.throttled();
+    let detail = if slowed > 0 {
+        format!("{reason}；{slowed} 条消息超过限速被延后 ({slowed} messages slowed by --sync-rate)")
+    } else {
+        reason.clone()
+    };
+    let mut closed = Entry::new(Event::Closed).token(&row).detail(detail);
     closed.bytes = tally.total_bytes();
     state.audit.record(closed);
     tracing::info!(%peer, label = %row.label, code, "sync connection closed: {reason}");
@@ -193,7 +205,15 @@ struct Reader {
     cancel: CancellationToken,
     closing: Closing,
     idle: Duration,
+    budget: Budget,
     inspector: Inspector,
+}
+
+/// The connection's message budget (`--sync-rate`).
+struct Budget {
+    bucket: Bucket,
+    rate: f64,
+    burst: u32,
 }
 
 impl Reader {
@@ -226,6 +246,9 @@ impl Reader {
                 }
                 Ok(Some(Ok(message))) => message,
             };
+            if matches!(message, Message::Binary(_)) && !self.within_budget().await {
+                return None;
+            }
             match message {
                 Message::Binary(bytes) => match self.inspector.inspect(&bytes).await {
                     Ok(Verdict::Pass) => return Some((Ok(bytes.to_vec()), self)),
@@ -245,6 +268,36 @@ impl Reader {
                 Message::Close(_) => return None,
             }
         }
+    }
+
+    /// Wait until the budget allows one more message; `false` when the
+    /// connection was cancelled meanwhile. While this waits the socket is
+    /// not read, so TCP slows the sender down; nothing is dropped.
+    async fn within_budget(&mut self) -> bool {
+        let Budget {
+            bucket,
+            rate,
+            burst,
+        } = &mut self.budget;
+        let mut first = true;
+        while let Err(wait) = bucket.take(Instant::now(), *rate, *burst) {
+            if first {
+                first = false;
+                if self.inspector.tally.throttle() == 1 {
+                    let row = &self.inspector.row;
+                    tracing::warn!(
+                        peer = %row.peer_id(),
+                        label = %row.label,
+                        "sync connection past --sync-rate ({rate}/s): reading it more slowly"
+                    );
+                }
+            }
+            tokio::select! {
+                _ = self.cancel.cancelled() => return false,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        true
     }
 
     fn end<T>(self, code: u16, reason: String) -> Option<T> {
@@ -455,6 +508,8 @@ struct Tally(Arc<Mutex<TallyInner>>);
 struct TallyInner {
     docs: HashMap<DocumentId, DocTally>,
     total_bytes: u64,
+    /// Messages that waited for the connection's `--sync-rate` budget.
+    throttled: u64,
 }
 
 struct DocTally {
@@ -471,6 +526,17 @@ impl Tally {
 
     fn bytes(&self, n: usize) {
         self.lock().total_bytes += n as u64;
+    }
+
+    /// Count one message held back by the rate; the count so far.
+    fn throttle(&self) -> u64 {
+        let mut inner = self.lock();
+        inner.throttled += 1;
+        inner.throttled
+    }
+
+    fn throttled(&self) -> u64 {
+        self.lock().throttled
     }
 
     /// Every byte received on the connection (all messages, all documents).
