@@ -157,21 +157,50 @@ pub fn ws_transport<S>(ws: tokio_tungstenite::WebSocketStream<S>) -> Transport
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    ws_transport_tapped(ws, |_, _| {})
+}
+
+/// Which way a message went, for [`ws_transport_tapped`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From this repo to the server.
+    Sent,
+    /// From the server to this repo.
+    Received,
+}
+
+/// [`ws_transport`], with `tap` shown every protocol message in both
+/// directions (the benchmarks count bytes by message type with it).
+pub fn ws_transport_tapped<S, F>(ws: tokio_tungstenite::WebSocketStream<S>, tap: F) -> Transport
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    F: Fn(Direction, &[u8]) + Clone + Send + Sync + 'static,
+{
     let (sink, stream) = ws.split();
+    let tap_in = tap.clone();
     // automerge-repo speaks binary frames only; control frames are
     // handled by tungstenite, text frames are a protocol error.
     let stream = stream
         .map_err(|e| WsError(format!("receive: {e}")))
-        .try_filter_map(|msg| async move {
-            match msg {
-                Message::Binary(bytes) => Ok(Some(bytes.to_vec())),
-                Message::Text(_) => Err(WsError("text frame on a sync connection".into())),
-                _ => Ok(None),
+        .try_filter_map(move |msg| {
+            let tap = tap_in.clone();
+            async move {
+                match msg {
+                    Message::Binary(bytes) => {
+                        tap(Direction::Received, &bytes);
+                        Ok(Some(bytes.to_vec()))
+                    }
+                    Message::Text(_) => Err(WsError("text frame on a sync connection".into())),
+                    _ => Ok(None),
+                }
             }
         })
         .boxed();
     let sink = sink
         .sink_map_err(|e| WsError(format!("send: {e}")))
-        .with(|bytes: Vec<u8>| async move { Ok::<_, WsError>(Message::Binary(bytes.into())) });
+        .with(move |bytes: Vec<u8>| {
+            tap(Direction::Sent, &bytes);
+            async move { Ok::<_, WsError>(Message::Binary(bytes.into())) }
+        });
     Transport::new(stream, Box::pin(sink))
 }

@@ -49,7 +49,7 @@ mod sync_status;
 mod tls;
 mod township;
 
-pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
+pub use dialer::{Backoff, Direction, Refused, WsDialer, ws_transport, ws_transport_tapped};
 pub use error::ClientError;
 pub use me::{me, me_trusting};
 pub use replica::Replica;

@@ -142,7 +142,10 @@ impl Dialer for CountingDialer {
                 tokio_tungstenite::client_async_with_config(request, io, Some(config))
                     .await
                     .map_err(DialError::transient)?;
-            Ok(qunjian_client::ws_transport(ws))
+            Ok(qunjian_client::ws_transport_tapped(
+                ws,
+                crate::messages::tap,
+            ))
         })
     }
 }

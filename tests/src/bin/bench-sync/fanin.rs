@@ -119,6 +119,8 @@ pub struct FanIn {
     /// Townships whose server copy a fresh device found complete, of T.
     pub verified: usize,
     pub setup: Duration,
+    /// The wire by message type during the measured phase.
+    pub messages: std::collections::BTreeMap<(&'static str, String), crate::messages::Counts>,
 }
 
 struct Township {
@@ -245,6 +247,7 @@ pub async fn run(
         .flat_map(|t| &t.devices)
         .map(|d| d.wire.total())
         .sum();
+    crate::messages::reset();
     let go = Instant::now();
     let end = go + p.timeout;
     let mut watchers = Vec::new();
@@ -314,6 +317,7 @@ pub async fn run(
         .map(|d| d.wire.total())
         .sum::<u64>()
         - wire0;
+    let messages = crate::messages::take();
     let (_, peak_rss_kb) = server.rss_kb();
 
     // Does the server hold it all? Ask with a device that has nothing.
@@ -349,6 +353,7 @@ pub async fn run(
             peak_rss_kb,
             verified,
             setup,
+            messages,
         },
         workload,
     ))

@@ -23,6 +23,7 @@ mod fanin;
 /// `bench-document`'s record generators, shared rather than copied.
 #[path = "../bench-document/records.rs"]
 mod generate;
+mod messages;
 mod records;
 mod report;
 #[path = "../bench-document/rng.rs"]
@@ -286,6 +287,7 @@ async fn run(p: &Params) -> anyhow::Result<()> {
             match fanin::run(kind, p, workload.take()).await {
                 Ok((f, w)) => {
                     workload = Some(w);
+                    messages::print(kind.label(), &f.messages);
                     let rate = f.server_done.map(|d| f.changes as f64 / d.as_secs_f64());
                     fan_rates[usize::from(!ours)] = rate;
                     eprintln!(
