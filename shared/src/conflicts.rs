@@ -68,6 +68,22 @@ pub fn conflicts(doc: &impl ReadDoc) -> Vec<Conflict> {
     out
 }
 
+/// The conflicted fields of one record (`map` is one of `RECORD_MAPS`), in
+/// the order [`conflicts`] lists them: the record's own key first (created
+/// twice under one id), then its fields. For a projection that re-reads
+/// only the records a change touched.
+pub fn in_record(doc: &impl ReadDoc, map: &str, id: &str) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    let Ok(Some((Value::Object(ObjType::Map), records))) = doc.get(ROOT, map) else {
+        return out;
+    };
+    check(doc, &records, id, map, id, "", &mut out);
+    if let Ok(Some((Value::Object(ObjType::Map), record))) = doc.get(&records, id) {
+        walk(doc, &record, map, id, "", &mut out);
+    }
+    out
+}
+
 fn walk(
     doc: &impl ReadDoc,
     obj: &ObjId,

@@ -5,15 +5,20 @@
 //! township takes seconds; flattening once per change and answering from
 //! SQL keeps every report fast and lets them filter and group with SQL.
 //!
-//! `read` turns one version of a document into plain data (pure); `write`
+//! `read` turns one version of a document into plain data (pure);
+//! `incremental` does the same from the last version read and the records
+//! changed since (pure); `write`
 //! replaces a township's rows with it in one transaction; `worker` decides
 //! when, off the sync path.
 
+pub mod incremental;
 pub mod read;
 pub mod tables;
 pub mod worker;
 pub mod write;
 
+#[cfg(test)]
+mod incremental_tests;
 #[cfg(test)]
 mod tests;
 

@@ -6,11 +6,11 @@
 
 use qunjian_shared::conflicts::{Conflict, conflicts};
 use qunjian_shared::doc_json::heads_hex;
-use qunjian_shared::schema::{Date, StepName, Steps, TownshipDocument};
+use qunjian_shared::schema::{Date, StepName, Steps, TownshipDocument, Unreadable};
 use qunjian_shared::validation::{Finding, validate_with_unreadable};
 
 /// One version of one township's document, ready to be written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Projected {
     /// The township code the rows are filed under.
     pub township: String,
@@ -48,6 +48,16 @@ pub fn read(
     doc: &automerge::Automerge,
     today: Date,
 ) -> Result<Projected, ReadError> {
+    read_with_unreadable(township, doc, today).map(|(projected, _)| projected)
+}
+
+/// [`read`], and the records that did not fit their type (kept by the
+/// incremental projection, which validates with them again).
+pub fn read_with_unreadable(
+    township: &str,
+    doc: &automerge::Automerge,
+    today: Date,
+) -> Result<(Projected, Vec<Unreadable>), ReadError> {
     let (typed, unreadable) =
         TownshipDocument::hydrate(doc).map_err(|e| ReadError::Meta(e.to_string()))?;
     if typed.meta.township_code != township {
@@ -57,13 +67,14 @@ pub fn read(
         });
     }
     let findings = validate_with_unreadable(&typed, &unreadable, today);
-    Ok(Projected {
+    let projected = Projected {
         township: township.to_string(),
         heads: heads_hex(&doc.get_heads()),
         doc: typed,
         findings,
         conflicts: conflicts(doc),
-    })
+    };
+    Ok((projected, unreadable))
 }
 
 /// Every step recorded, with its date and its decision where it has one.

@@ -14,6 +14,7 @@ use qunjian_shared::schema::Date;
 use samod::{DocumentId, Repo};
 use tokio::sync::{mpsc, watch};
 
+use super::incremental::{self, Known};
 use super::{read, write};
 use crate::db::{Db, DbError};
 use crate::townships::{self, Township};
@@ -59,13 +60,17 @@ pub async fn run(
     mut changed: mpsc::UnboundedReceiver<DocumentId>,
     mut stop: watch::Receiver<bool>,
 ) {
+    // Each township as last read, so the next projection re-reads only the
+    // records that changed (see `incremental`).
+    let mut memory = Memory::default();
     match db.call(townships::list).await {
         Ok(all) => {
             for township in all {
                 if *stop.borrow() {
                     return;
                 }
-                report(&township, project(&repo, &db, &township).await, &db).await;
+                let outcome = project_with(&repo, &db, &township, &mut memory).await;
+                report(&township, outcome, &db).await;
             }
         }
         Err(e) => tracing::error!("projection cannot list townships: {e}"),
@@ -92,7 +97,8 @@ pub async fn run(
         let started = std::time::Instant::now();
         for doc in docs {
             if let Some(township) = by_doc.get(&doc) {
-                report(township, project(&repo, &db, township).await, &db).await;
+                let outcome = project_with(&repo, &db, township, &mut memory).await;
+                report(township, outcome, &db).await;
             }
         }
         // Under a steady stream of edits, re-reading every township after
@@ -126,8 +132,23 @@ async fn report(township: &Township, outcome: Result<Outcome, ProjectError>, db:
     }
 }
 
-/// Bring one township's rows up to its document's current version.
+/// What the projector keeps between rounds: each township as last read.
+pub type Memory = HashMap<String, Known>;
+
+/// Bring one township's rows up to its document's current version, reading
+/// the whole document.
 pub async fn project(repo: &Repo, db: &Db, township: &Township) -> Result<Outcome, ProjectError> {
+    project_with(repo, db, township, &mut Memory::new()).await
+}
+
+/// [`project`], re-reading only what changed since the version in `memory`
+/// (and leaving the new one there).
+pub async fn project_with(
+    repo: &Repo,
+    db: &Db,
+    township: &Township,
+    memory: &mut Memory,
+) -> Result<Outcome, ProjectError> {
     let handle = repo
         .find(township.document_id.clone())
         .await
@@ -157,15 +178,35 @@ pub async fn project(repo: &Repo, db: &Db, township: &Township) -> Result<Outcom
     if unchanged {
         return Ok(Outcome::Unchanged);
     }
-    // Hydrating a large township takes a while: do it off the runtime and
-    // without holding the database, so the API keeps answering meanwhile.
+    // Reading takes a while (most of a second for a large township read in
+    // full): do it off the runtime and without holding the database, so the
+    // API keeps answering meanwhile.
     let code = township.code.clone();
+    let known = memory.remove(&code);
     let read = tokio::task::spawn_blocking(move || {
         let today = Date(chrono::Local::now().date_naive());
-        read::read(&code, &doc, today)
+        let incremental = known.is_some();
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            incremental::project(&code, &doc, today, known)
+        }));
+        match attempt {
+            Ok(result) => result,
+            // Reading only the changes met something a library could not
+            // handle: the full read is the one that is known to work (and
+            // if it panics too, the caller reports it).
+            Err(panic) if incremental => {
+                tracing::warn!(
+                    %code,
+                    "incremental projection failed, reading in full: {}",
+                    panic_message(panic)
+                );
+                incremental::project(&code, &doc, today, None)
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     })
     .await;
-    let projected = match read {
+    let (projected, known, how) = match read {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return Err(ProjectError::Read(e)),
         Err(join) if join.is_panic() => {
@@ -173,6 +214,8 @@ pub async fn project(repo: &Repo, db: &Db, township: &Township) -> Result<Outcom
         }
         Err(_) => return Err(ProjectError::Stopping),
     };
+    tracing::debug!(code = %township.code, ?how, "read for projection");
+    memory.insert(township.code.clone(), known);
     db.call(move |conn| write::replace(conn, &projected, &townships::now()))
         .await?;
     Ok(Outcome::Projected)

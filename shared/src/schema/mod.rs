@@ -137,6 +137,61 @@ impl TownshipDocument {
     }
 }
 
+impl TownshipDocument {
+    /// Read record `id` of map `map` again, as [`TownshipDocument::hydrate`]
+    /// would: replaced, removed when it is gone, or moved to `unreadable`
+    /// when it no longer fits its type. `false` when `map` is not a record
+    /// map. For a projection that re-reads only what a change touched.
+    pub fn refresh<D: ReadDoc + autosurgeon::ReadDoc>(
+        &mut self,
+        doc: &D,
+        unreadable: &mut Vec<Unreadable>,
+        map: &str,
+        id: &str,
+    ) -> bool {
+        unreadable.retain(|u| !(u.map == map && u.id == id));
+        match map {
+            Unit::MAP => refresh(doc, &mut self.units, unreadable, id),
+            Person::MAP => refresh(doc, &mut self.people, unreadable, id),
+            Nomination::MAP => refresh(doc, &mut self.nominations, unreadable, id),
+            Activity::MAP => refresh(doc, &mut self.activities, unreadable, id),
+            Honor::MAP => refresh(doc, &mut self.honors, unreadable, id),
+            Visit::MAP => refresh(doc, &mut self.visits, unreadable, id),
+            _ => return false,
+        }
+        true
+    }
+}
+
+fn refresh<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
+    doc: &D,
+    records: &mut BTreeMap<String, R>,
+    unreadable: &mut Vec<Unreadable>,
+    id: &str,
+) {
+    records.remove(id);
+    let Ok(Some((Value::Object(ObjType::Map), map))) = ReadDoc::get(doc, ROOT, R::MAP) else {
+        return;
+    };
+    let hydrated = match ReadDoc::get(doc, &map, id) {
+        Ok(None) | Err(_) => return,
+        Ok(Some((Value::Object(ObjType::Map | ObjType::Table), obj))) => {
+            R::hydrate_map(&field_cache::FieldCache::new(doc), &obj)
+        }
+        Ok(Some(_)) => autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id),
+    };
+    match hydrated {
+        Ok(record) => {
+            records.insert(id.to_string(), record);
+        }
+        Err(e) => unreadable.push(Unreadable {
+            map: R::MAP,
+            id: id.to_string(),
+            error: e.to_string(),
+        }),
+    }
+}
+
 /// Every record of one kind, by id.
 pub fn records<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
     doc: &D,

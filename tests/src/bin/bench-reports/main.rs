@@ -14,6 +14,7 @@
 //! 1. one township is projected again `--runs` times, timing the three
 //!    phases the server goes through: clone of the document, `read::read`
 //!    (hydrate + validate + conflicts) and `write::replace` (SQL);
+//!    and after a device's batch of 7 edits, incrementally (`incremental.rs`);
 //! 2. every report is built `--report-runs` times county-wide and filtered
 //!    to one township; one report is exported to CSV and all of them to
 //!    one xlsx workbook;
@@ -40,6 +41,7 @@ mod vocab;
 mod build;
 mod county;
 mod extra;
+mod incremental;
 mod projection;
 mod report;
 mod reports;
@@ -148,6 +150,15 @@ fn main() -> anyhow::Result<()> {
         runs.push(phases);
     }
 
+    println!("projecting after a device's batch, {} times ...", args.runs);
+    let after_batch = incremental::time(
+        &county.conn,
+        &county.measured_code,
+        &county.measured.doc,
+        today,
+        args.runs,
+    )?;
+
     println!("timing read::read's parts ...");
     let mut parts = Vec::with_capacity(args.runs);
     for _ in 0..args.runs {
@@ -176,6 +187,7 @@ fn main() -> anyhow::Result<()> {
         args: &args,
         county: &county,
         runs: &runs,
+        after_batch: &after_batch,
         parts: &parts,
         timings: &timings,
         exports: &exports,
