@@ -132,13 +132,44 @@ async fn report(township: &Township, outcome: Result<Outcome, ProjectError>, db:
     }
 }
 
-/// What the projector keeps between rounds: each township as last read.
-pub type Memory = HashMap<String, Known>;
+/// Townships kept as last read. A large one is about 9 MB; a county has
+/// 15-25 townships, of which a few are busy at a time.
+const KEPT_TOWNSHIPS: usize = 8;
+
+/// What the projector keeps between rounds: the townships it projected
+/// most recently, each as last read. Others are read in full next time.
+#[derive(Default)]
+pub struct Memory {
+    kept: HashMap<String, (u64, Known)>,
+    tick: u64,
+}
+
+impl Memory {
+    fn take(&mut self, code: &str) -> Option<Known> {
+        self.kept.remove(code).map(|(_, known)| known)
+    }
+
+    fn keep(&mut self, code: String, known: Known) {
+        self.tick += 1;
+        self.kept.insert(code, (self.tick, known));
+        while self.kept.len() > KEPT_TOWNSHIPS {
+            let oldest = self
+                .kept
+                .iter()
+                .min_by_key(|(_, (tick, _))| *tick)
+                .map(|(code, _)| code.clone());
+            match oldest {
+                Some(code) => self.kept.remove(&code),
+                None => break,
+            };
+        }
+    }
+}
 
 /// Bring one township's rows up to its document's current version, reading
 /// the whole document.
 pub async fn project(repo: &Repo, db: &Db, township: &Township) -> Result<Outcome, ProjectError> {
-    project_with(repo, db, township, &mut Memory::new()).await
+    project_with(repo, db, township, &mut Memory::default()).await
 }
 
 /// [`project`], re-reading only what changed since the version in `memory`
@@ -182,7 +213,7 @@ pub async fn project_with(
     // full): do it off the runtime and without holding the database, so the
     // API keeps answering meanwhile.
     let code = township.code.clone();
-    let known = memory.remove(&code);
+    let known = memory.take(&code);
     let read = tokio::task::spawn_blocking(move || {
         let today = Date(chrono::Local::now().date_naive());
         let incremental = known.is_some();
@@ -215,7 +246,7 @@ pub async fn project_with(
         Err(_) => return Err(ProjectError::Stopping),
     };
     tracing::debug!(code = %township.code, ?how, "read for projection");
-    memory.insert(township.code.clone(), known);
+    memory.keep(township.code.clone(), known);
     db.call(move |conn| write::replace(conn, &projected, &townships::now()))
         .await?;
     Ok(Outcome::Projected)
@@ -227,4 +258,31 @@ fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qunjian_shared::{TownshipKind, TownshipMeta};
+
+    #[test]
+    fn memory_keeps_the_townships_projected_most_recently() {
+        let doc = TownshipMeta::new("330825101", "城关镇", TownshipKind::Zhen, "330825")
+            .and_then(|meta| meta.new_document())
+            .expect("township");
+        let today = Date::ymd(2026, 11, 24).expect("date");
+        let (_, known, _) = incremental::project("330825101", &doc, today, None).expect("read");
+        let mut memory = Memory::default();
+        for i in 0..KEPT_TOWNSHIPS {
+            memory.keep(format!("t{i}"), known.clone());
+        }
+        // t0 is projected again (taken and kept), so t1 is now the oldest.
+        let again = memory.take("t0").expect("t0 kept");
+        memory.keep("t0".into(), again);
+        memory.keep("new".into(), known);
+        assert_eq!(memory.kept.len(), KEPT_TOWNSHIPS);
+        assert!(memory.take("t1").is_none(), "the oldest was let go");
+        assert!(memory.take("t0").is_some());
+        assert!(memory.take("new").is_some());
+    }
 }

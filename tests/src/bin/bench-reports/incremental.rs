@@ -19,6 +19,14 @@ use crate::projection::Phases;
 /// Edits in the batch.
 pub const BATCH: usize = 7;
 
+/// What the incremental projection costs and keeps.
+pub struct AfterBatch {
+    pub runs: Vec<Phases>,
+    /// Memory the projector keeps for this township between rounds (RSS
+    /// growth over 4 copies, divided by 4), in MB.
+    pub kept_mb: f64,
+}
+
 /// `runs` times: a fresh batch on a copy of `doc`, then the incremental
 /// projection of it from `doc`'s version, timed by phase.
 pub fn time(
@@ -27,8 +35,12 @@ pub fn time(
     doc: &Automerge,
     today: Date,
     runs: usize,
-) -> anyhow::Result<Vec<Phases>> {
+) -> anyhow::Result<AfterBatch> {
     let (_, known, _) = incremental::project(code, doc, today, None)?;
+    let before = rss_kb();
+    let copies: Vec<_> = (0..4).map(|_| known.clone()).collect();
+    let kept_mb = rss_kb().saturating_sub(before) as f64 / 4.0 / 1024.0;
+    drop(copies);
     let units: Vec<String> = edit::list_all::<Unit, _>(doc).into_keys().take(5).collect();
     let mut out = Vec::with_capacity(runs);
     for run in 0..runs {
@@ -67,5 +79,18 @@ pub fn time(
             write: t.elapsed(),
         });
     }
-    Ok(out)
+    Ok(AfterBatch { runs: out, kept_mb })
+}
+
+/// This process's resident memory, kB (0 where /proc cannot be read).
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
 }

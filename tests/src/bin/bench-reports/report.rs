@@ -12,7 +12,7 @@ pub struct Report<'a> {
     pub args: &'a Args,
     pub county: &'a County,
     pub runs: &'a [Phases],
-    pub after_batch: &'a [Phases],
+    pub after_batch: &'a crate::incremental::AfterBatch,
     pub parts: &'a [ReadParts],
     pub timings: &'a [ReportTiming],
     pub exports: &'a ExportTiming,
@@ -151,7 +151,7 @@ pub fn print(r: &Report<'_>) {
         "{}",
         row("of `read`: `conflicts::conflicts`", &part(|p| p.conflicts))
     );
-    let batch = summarize_phases(r.after_batch);
+    let batch = summarize_phases(&r.after_batch.runs);
     println!();
     println!(
         "after a device's batch of {} edits, from the version read last (`projection::incremental`):",
@@ -167,6 +167,10 @@ pub fn print(r: &Report<'_>) {
     );
     println!("{}", row("`write::replace`", &batch.write));
     println!("{}", row("**total**", &batch.total));
+    println!(
+        "\nkept between rounds for this township: {:.1} MB",
+        r.after_batch.kept_mb
+    );
     println!();
     println!(
         "first projection of each of the {} distinct documents (builders running alongside):",
@@ -279,7 +283,7 @@ pub fn print(r: &Report<'_>) {
         AIM_PROJECTION.as_millis(),
         verdict(again.total.median < AIM_PROJECTION)
     );
-    let batch = summarize_phases(r.after_batch);
+    let batch = summarize_phases(&r.after_batch.runs);
     println!(
         "- projection after a device's batch (what the server does), median total {:.0} ms (max {:.0} ms) against < {} ms: {}",
         ms(batch.total.median),
