@@ -64,6 +64,16 @@ fn row(label: &str, s: &Summary) -> String {
     )
 }
 
+/// A phase table: clone, read (labelled `read`), write, total.
+fn phase_table(read: &str, write: &str, s: &crate::projection::PhaseSummary) {
+    println!("| phase | median (ms) | max (ms) | min (ms) |");
+    println!("|---|---:|---:|---:|");
+    println!("{}", row("clone", &s.clone));
+    println!("{}", row(read, &s.read));
+    println!("{}", row(write, &s.write));
+    println!("{}", row("**total**", &s.total));
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**missed**" }
 }
@@ -119,18 +129,11 @@ pub fn print(r: &Report<'_>) {
         c.measured_code
     );
     println!();
-    println!("| phase | median (ms) | max (ms) | min (ms) |");
-    println!("|---|---:|---:|---:|");
-    println!("{}", row("clone of the Automerge doc", &again.clone));
-    println!(
-        "{}",
-        row("`read::read` (hydrate + validate + conflicts)", &again.read)
+    phase_table(
+        "`read::read` (hydrate + validate + conflicts)",
+        "`write::replace` (SQL, one transaction)",
+        &again,
     );
-    println!(
-        "{}",
-        row("`write::replace` (SQL, one transaction)", &again.write)
-    );
-    println!("{}", row("**total**", &again.total));
     let part =
         |f: fn(&ReadParts) -> std::time::Duration| summarize(r.parts.iter().map(f).collect());
     println!(
@@ -158,15 +161,11 @@ pub fn print(r: &Report<'_>) {
         crate::incremental::BATCH
     );
     println!();
-    println!("| phase | median (ms) | max (ms) | min (ms) |");
-    println!("|---|---:|---:|---:|");
-    println!("{}", row("clone", &batch.clone));
-    println!(
-        "{}",
-        row("`incremental::project` (7 records + validate)", &batch.read)
+    phase_table(
+        "`incremental::project` (7 records + validate)",
+        "`write::replace`",
+        &batch,
     );
-    println!("{}", row("`write::replace`", &batch.write));
-    println!("{}", row("**total**", &batch.total));
     println!(
         "\nkept between rounds for this township: {:.1} MB",
         r.after_batch.kept_mb
@@ -177,12 +176,7 @@ pub fn print(r: &Report<'_>) {
         c.initial.len()
     );
     println!();
-    println!("| phase | median (ms) | max (ms) | min (ms) |");
-    println!("|---|---:|---:|---:|");
-    println!("{}", row("clone", &first.clone));
-    println!("{}", row("`read::read`", &first.read));
-    println!("{}", row("`write::replace`", &first.write));
-    println!("{}", row("**total**", &first.total));
+    phase_table("`read::read`", "`write::replace`", &first);
 
     println!();
     println!(
@@ -276,21 +270,19 @@ pub fn print(r: &Report<'_>) {
     println!();
     println!("### Aims");
     println!();
-    println!(
-        "- projection of one township read in full, median total {:.0} ms (max {:.0} ms) against < {} ms: {}",
-        ms(again.total.median),
-        ms(again.total.max),
-        AIM_PROJECTION.as_millis(),
-        verdict(again.total.median < AIM_PROJECTION)
-    );
     let batch = summarize_phases(&r.after_batch.runs);
-    println!(
-        "- projection after a device's batch (what the server does), median total {:.0} ms (max {:.0} ms) against < {} ms: {}",
-        ms(batch.total.median),
-        ms(batch.total.max),
-        AIM_PROJECTION.as_millis(),
-        verdict(batch.total.median < AIM_PROJECTION)
-    );
+    for (what, total) in [
+        ("one township read in full", again.total),
+        ("after a device's batch (what the server does)", batch.total),
+    ] {
+        println!(
+            "- projection {what}, median total {:.0} ms (max {:.0} ms) against < {} ms: {}",
+            ms(total.median),
+            ms(total.max),
+            AIM_PROJECTION.as_millis(),
+            verdict(total.median < AIM_PROJECTION)
+        );
+    }
     let worst = r
         .timings
         .iter()
