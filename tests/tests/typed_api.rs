@@ -282,3 +282,50 @@ async fn concurrent_edits_of_one_field_are_listed_and_settled() {
     a.close().await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chinese_note_is_typed_on_two_devices_and_both_edits_stay() {
+    use qunjian_client::schema::{Activity, ActivityKind};
+    let scratch = Scratch::new();
+    let (server, url, a, b) = two_devices(&scratch, "330825304").await;
+    let ta: Township = a.township(&url).await.expect("a");
+    let id = ta
+        .add(&Activity::new(
+            ActivityKind::Study,
+            "主题团日",
+            day("2026-11-20"),
+        ))
+        .expect("activity");
+    // Retyped through the typed API, as an app's text box does: Automerge
+    // used to count code points where autosurgeon counts bytes, and the
+    // second edit of a Chinese note failed ("index 3 is out of bounds").
+    for note in ["学习", "学习二十大精神", "集中学习二十大精神"] {
+        ta.update::<Activity>(&id, |x| x.notes.update(note))
+            .unwrap_or_else(|e| panic!("typing {note:?}: {e}"));
+    }
+    settle(&url, &a, &b).await;
+    let tb = b.township(&url).await.expect("b");
+
+    a.disconnect();
+    b.disconnect();
+    ta.update::<Activity>(&id, |x| x.notes.update("集中学习二十大精神，共18人"))
+        .expect("a types at the end");
+    tb.update::<Activity>(&id, |x| x.notes.update("团支部集中学习二十大精神"))
+        .expect("b types at the start");
+    a.connect(&server.sync_url()).expect("a back");
+    b.connect(&server.sync_url()).expect("b back");
+    settle(&url, &a, &b).await;
+
+    let merged = |t: &Township| {
+        t.get::<Activity>(&id)
+            .expect("read")
+            .expect("activity")
+            .notes
+            .as_str()
+            .to_string()
+    };
+    assert_eq!(merged(&ta), "团支部集中学习二十大精神，共18人");
+    assert_eq!(merged(&tb), merged(&ta));
+    a.close().await;
+    b.close().await;
+}

@@ -51,8 +51,9 @@ fn edit_once(doc: &mut Automerge, rng: &mut Rng, round: usize) -> bool {
     let units: Vec<String> = edit::list_all::<Unit, _>(&*doc).into_keys().collect();
     let people: Vec<String> = edit::list_all::<Person, _>(&*doc).into_keys().collect();
     let all_units = ids(doc, "units");
+    let activities: Vec<String> = edit::list_all::<Activity, _>(&*doc).into_keys().collect();
     let pick = |rng: &mut Rng, v: &[String]| v.get(rng.below(v.len().max(1))).cloned();
-    match rng.below(10) {
+    match rng.below(11) {
         0 => {
             let mut tx = doc.transaction();
             let mut unit = Unit::new(format!("单位{round}"), UnitKind::Village);
@@ -123,6 +124,17 @@ fn edit_once(doc: &mut Automerge, rng: &mut Rng, round: usize) -> bool {
                 .expect("meta");
             tx.commit();
             return true;
+        }
+        10 if !activities.is_empty() => {
+            // A note typed into: operations on a Text inside the record.
+            let id = pick(rng, &activities).unwrap_or_default();
+            let mut tx = doc.transaction();
+            edit::update::<Activity>(&mut tx, &id, |a| {
+                let typed = format!("{}备注{round}", a.notes.as_str());
+                a.notes.update(typed);
+            })
+            .expect("update notes");
+            tx.commit();
         }
         8 => {
             let mut tx = doc.transaction();
