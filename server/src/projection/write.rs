@@ -1,6 +1,8 @@
 //! Replacing one township's rows, all in one SQLite transaction: a report
 //! never sees half of one version of a document and half of the next.
 
+use std::collections::BTreeMap;
+
 use qunjian_shared::schema::{OrgKind, Unit};
 use rusqlite::{Connection, params};
 
@@ -15,6 +17,7 @@ pub const TABLES: &[&str] = &[
     "p_nominations",
     "p_nomination_steps",
     "p_activities",
+    "p_activity_months",
     "p_honors",
     "p_visits",
     "p_findings",
@@ -260,6 +263,26 @@ fn insert_activities(tx: &Connection, p: &Projected) -> Result<(), DbError> {
             a.women_participants,
             a.archived,
         ])?;
+    }
+    // The sums the county-wide report reads (see tables.rs), grouped as
+    // the report's SQL over p_activities groups them.
+    let mut months: BTreeMap<(String, String), (i64, i64, i64)> = BTreeMap::new();
+    for a in p.doc.activities.values().filter(|a| !a.archived) {
+        let orgs: Vec<&str> = a.organizations.iter().map(|o| o.as_str()).collect();
+        let date = a.date.to_string();
+        let month = date.get(..7).unwrap_or(&date).to_string();
+        let sum = months.entry((orgs.join(","), month)).or_default();
+        sum.0 += 1;
+        sum.1 += i64::from(a.participants);
+        sum.2 += i64::from(a.women_participants);
+    }
+    let mut stmt = tx.prepare(
+        "INSERT INTO p_activity_months (township, organizations, month, activities,
+           participants, women_participants)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((orgs, month), (n, people, women)) in months {
+        stmt.execute(params![p.township, orgs, month, n, people, women])?;
     }
     Ok(())
 }

@@ -152,15 +152,27 @@ pub struct ActivityRow {
 }
 
 /// Live activities of the covered townships dated by `as_of` (and in the
-/// year), summed by township, organizations and month in SQL: a county has
-/// hundreds of thousands of activities and a few thousand such groups.
+/// year), summed by township, organizations and month in SQL. A county has
+/// hundreds of thousands of activities: months before `as_of`'s come from
+/// the sums kept at projection (`p_activity_months`), and only `as_of`'s
+/// own month is summed from the rows, up to `as_of`.
 pub fn activities(conn: &Connection, f: &Filters) -> Result<Vec<ActivityRow>, DbError> {
     let mut stmt = conn.prepare(
-        "SELECT township, organizations, substr(date, 1, 7) AS month, COUNT(*),
-                SUM(participants), SUM(women_participants)
-         FROM p_activities
-         WHERE archived = 0 AND (?1 IS NULL OR township = ?1) AND date <= ?2
-           AND (?3 IS NULL OR substr(date, 1, 4) = CAST(?3 AS TEXT))
+        "SELECT township, organizations, month, SUM(n), SUM(people), SUM(women) FROM (
+             SELECT township, organizations, month, activities AS n,
+                    participants AS people, women_participants AS women
+             FROM p_activity_months
+             WHERE month < substr(?2, 1, 7) AND (?1 IS NULL OR township = ?1)
+               AND (?3 IS NULL OR substr(month, 1, 4) = CAST(?3 AS TEXT))
+             UNION ALL
+             SELECT township, organizations, substr(date, 1, 7), COUNT(*),
+                    SUM(participants), SUM(women_participants)
+             FROM p_activities
+             WHERE archived = 0 AND date >= substr(?2, 1, 7) || '-01' AND date <= ?2
+               AND (?1 IS NULL OR township = ?1)
+               AND (?3 IS NULL OR substr(date, 1, 4) = CAST(?3 AS TEXT))
+             GROUP BY township, organizations, substr(date, 1, 7)
+         )
          GROUP BY township, organizations, month",
     )?;
     let rows = stmt.query_map(params![f.township, f.as_of.to_string(), f.year], |r| {
