@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ActorId, AutoCommit, ROOT};
 use common::*;
 use futures::{SinkExt, StreamExt};
 use qunjian_client::{Replica, Township};
@@ -480,12 +480,7 @@ impl FuzzServer {
                 rest.clear();
             }
         });
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("server did not print its address, printed {line:?}"));
+        let addr = listening_address(&line);
         FuzzServer {
             child,
             addr,
@@ -520,19 +515,7 @@ impl FuzzServer {
 
     /// SIGTERM and the exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for server") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "server did not exit within 30 s");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        terminate(&mut self.child)
     }
 }
 
@@ -558,22 +541,6 @@ async fn healthz(http: &str) -> Option<u16> {
 
 // ---------------------------------------------------------------------------
 // The legitimate side.
-
-/// Put `value` at units/<unit>/<field>, creating the unit's map if needed.
-fn set_unit_field(doc: &Township, unit: &str, field: &str, value: &str) {
-    doc.transact(&format!("set {unit}.{field}"), |tx| {
-        let units = match tx.get(ROOT, "units")? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => tx.put_object(ROOT, "units", ObjType::Map)?,
-        };
-        let unit_obj = match tx.get(&units, unit)? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => tx.put_object(&units, unit, ObjType::Map)?,
-        };
-        tx.put(&unit_obj, field, value)
-    })
-    .expect("transact");
-}
 
 /// Edit units `<prefix>-NN` until told to stop; the last value of each.
 async fn keep_editing(

@@ -5,28 +5,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT, ReadDoc, Value};
+use automerge::{ROOT, ReadDoc};
 use common::*;
 use qunjian_client::{Backoff, Replica, Township};
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Put `value` at units/<unit>/<field>, creating the unit's map if needed.
-fn set_unit_field(doc: &Township, unit: &str, field: &str, value: &str) {
-    doc.transact(&format!("set {unit}.{field}"), |tx| {
-        let units = match tx.get(ROOT, "units")? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => tx.put_object(ROOT, "units", ObjType::Map)?,
-        };
-        let unit_obj = match tx.get(&units, unit)? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => tx.put_object(&units, unit, ObjType::Map)?,
-        };
-        tx.put(&unit_obj, field, value)
-    })
-    .expect("transact");
-}
 
 /// Wait (bounded) until every replica and the server hold the same heads.
 async fn converge(

@@ -13,6 +13,53 @@ use std::time::{Duration, Instant};
 use qunjian_client::Replica;
 use qunjian_shared::api::{DocumentSnapshot, TownshipInfo};
 
+/// The address in the server's first line (`... http://127.0.0.1:PORT`).
+pub fn listening_address(line: &str) -> SocketAddr {
+    line.trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("server did not print its address, printed {line:?}"))
+}
+
+/// Put `value` at units/<unit>/<field>, creating the unit's map if needed.
+pub fn set_unit_field(doc: &qunjian_client::Township, unit: &str, field: &str, value: &str) {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT, ReadDoc, Value};
+    doc.transact(&format!("set {unit}.{field}"), |tx| {
+        let units = match tx.get(ROOT, "units")? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(ROOT, "units", ObjType::Map)?,
+        };
+        let unit_obj = match tx.get(&units, unit)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => tx.put_object(&units, unit, ObjType::Map)?,
+        };
+        tx.put(&unit_obj, field, value)
+    })
+    .expect("transact");
+}
+
+/// SIGTERM to a server process, and its exit status (within 30 s).
+pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -TERM failed");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for server") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit within 30s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The server binary built from this package.
 pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_county-server");
 
@@ -59,12 +106,7 @@ impl ServerProcess {
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("read the server's first line");
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("server did not print its address, printed {line:?}"));
+        let addr = listening_address(&line);
         ServerProcess {
             child,
             addr,
@@ -95,22 +137,7 @@ impl ServerProcess {
 
     /// SIGTERM, and the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for server") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "server did not exit within 30s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        terminate(&mut self.child)
     }
 
     /// `GET /api/townships/{code}/document`, as the county admin.
