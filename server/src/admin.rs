@@ -7,7 +7,7 @@ use std::path::Path;
 
 use qunjian_shared::{SqliteStorage, TownshipKind, TownshipMeta};
 
-use crate::{db, townships};
+use crate::{db, schema, townships};
 
 /// Why `township add` refused.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +47,7 @@ pub async fn add_township(
     county_code: &str,
 ) -> Result<townships::Township, AddError> {
     let meta = TownshipMeta::new(code, name, kind, county_code)?;
-    let conn = db::open(data_dir)?;
+    let conn = schema::open(data_dir)?;
     if let Some(existing) = townships::get(&conn, &meta.township_code)? {
         return Err(duplicate(existing));
     }

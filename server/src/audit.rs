@@ -9,7 +9,7 @@ use qunjian_shared::api::AuditEntry;
 use rusqlite::{Connection, params_from_iter};
 use tokio::sync::mpsc;
 
-use crate::db::{Db, DbError};
+use crate::db::{self, Db, DbError};
 
 /// The table and the triggers that keep it append-only.
 pub const SCHEMA: &str = "
@@ -65,6 +65,20 @@ impl Event {
     }
 }
 
+/// A token as an audit row names it. `auth` makes one from its token rows
+/// (`TokenRow::actor`), so the audit table needs nothing from `auth`.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Token id.
+    pub token_id: String,
+    /// Token label.
+    pub token_label: String,
+    /// The peer id its connections use.
+    pub peer: String,
+    /// A township token's township.
+    pub township: Option<String>,
+}
+
 /// One row to append.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -94,7 +108,7 @@ impl Entry {
     /// An entry stamped now.
     pub fn new(event: Event) -> Self {
         Entry {
-            at: crate::townships::now(),
+            at: crate::clock::now(),
             event,
             token_id: None,
             token_label: None,
@@ -107,13 +121,14 @@ impl Entry {
         }
     }
 
-    /// With the token (id, label) and, for a township token, its township.
-    pub fn token(mut self, row: &crate::auth::TokenRow) -> Self {
-        self.token_id = Some(row.id.clone());
-        self.token_label = Some(row.label.clone());
-        self.peer = Some(row.peer_id());
+    /// With who acted: the token (id, label, peer) and, for a township
+    /// token, its township.
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.token_id = Some(actor.token_id);
+        self.token_label = Some(actor.token_label);
+        self.peer = Some(actor.peer);
         if self.township.is_none() {
-            self.township = row.role.township().map(str::to_string);
+            self.township = actor.township;
         }
         self
     }
@@ -125,10 +140,9 @@ impl Entry {
     }
 }
 
-/// Append rows in one transaction.
+/// Append rows in one transaction (the caller's, if one is open).
 pub fn insert(conn: &Connection, entries: &[Entry]) -> Result<(), DbError> {
-    let tx = conn.unchecked_transaction()?;
-    {
+    db::in_transaction(conn, |tx| {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO audit (at, event, token_id, token_label, peer, township, document,
                                 changes, bytes, detail)
@@ -148,9 +162,8 @@ pub fn insert(conn: &Connection, entries: &[Entry]) -> Result<(), DbError> {
                 e.detail,
             ])?;
         }
-    }
-    tx.commit()?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Rows kept in memory for the writer; past this, rows are dropped and
@@ -306,7 +319,8 @@ mod tests {
     #[test]
     fn rows_can_be_added_but_not_changed_or_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let conn = crate::db::open(dir.path()).expect("open");
+        let conn = db::connect(dir.path()).expect("open");
+        conn.execute_batch(SCHEMA).expect("audit table");
         let mut e = Entry::new(Event::Refused).detail("no token");
         e.township = Some("101".into());
         insert(&conn, &[e.clone(), Entry::new(Event::Opened)]).expect("insert");

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use qunjian_shared::TownshipKind;
 use qunjian_shared::rules::Rules;
 
-use crate::{admin, db, serve, townships};
+use crate::{admin, schema, serve, townships};
 
 #[derive(Parser)]
 #[command(
@@ -271,7 +271,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             TownshipCommand::List { data_dir, json } => {
-                let conn = db::open(&data_dir)?;
+                let conn = schema::open(&data_dir)?;
                 let rows = townships::list(&conn)?;
                 if json {
                     let infos: Vec<_> = rows.iter().map(townships::Township::info).collect();
@@ -300,8 +300,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn token_command(command: TokenCommand) -> anyhow::Result<()> {
-    use crate::audit::{self, Entry, Event};
-    use crate::auth::{Role, tokens};
+    use crate::auth::Role;
+    use crate::auth::tokens::{self, ActedBy};
     match command {
         TokenCommand::Create {
             role,
@@ -311,14 +311,8 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
             json,
         } => {
             let role = Role::parse(&role, township.as_deref())?;
-            let conn = db::open(&data_dir)?;
-            let created = tokens::create(&conn, role, label.as_deref())?;
-            let mut entry = Entry::new(Event::TokenCreated).detail(format!(
-                "{} {} ({}) by the command line",
-                created.info.id, created.info.label, created.info.role
-            ));
-            entry.township = created.info.township.clone();
-            audit::insert(&conn, &[entry])?;
+            let conn = schema::open(&data_dir)?;
+            let created = tokens::create(&conn, role, label.as_deref(), ActedBy::CommandLine)?;
             if json {
                 let peer_id = qunjian_shared::token::peer_id(&created.token);
                 let body = serde_json::json!({
@@ -345,7 +339,7 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TokenCommand::List { data_dir, json } => {
-            let conn = db::open(&data_dir)?;
+            let conn = schema::open(&data_dir)?;
             let rows = tokens::list(&conn)?;
             let infos: Vec<_> = rows.iter().map(tokens::TokenRow::info).collect();
             if json {
@@ -370,14 +364,8 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TokenCommand::Revoke { which, data_dir } => {
-            let conn = db::open(&data_dir)?;
-            let revoked = tokens::revoke(&conn, &which)?;
-            let mut entry = Entry::new(Event::TokenRevoked).detail(format!(
-                "{} {} by the command line",
-                revoked.id, revoked.label
-            ));
-            entry.township = revoked.role.township().map(str::to_string);
-            audit::insert(&conn, &[entry])?;
+            let conn = schema::open(&data_dir)?;
+            let revoked = tokens::revoke(&conn, &which, ActedBy::CommandLine)?;
             eprintln!(
                 "已吊销令牌 {}（{}）。运行中的服务器会在几秒内断开它的连接。",
                 revoked.label, revoked.id

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::lock::lock;
 use rusqlite::Connection;
 
 /// The database file inside a data directory.
@@ -19,8 +20,10 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 /// How long a connection waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Open (creating if needed) the data directory and the server's tables.
-pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
+/// Open (creating if needed) the data directory and a connection to its
+/// database, set up as every connection of the server is (busy timeout,
+/// WAL, full fsync). The tables are `schema`'s business, one level up.
+pub fn connect(data_dir: &Path) -> Result<Connection, DbError> {
     let created = !data_dir.exists();
     std::fs::create_dir_all(data_dir).map_err(|source| DbError::CreateDir {
         path: data_dir.to_path_buf(),
@@ -47,27 +50,33 @@ pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(crate::projection::tables::SCHEMA)?;
-        conn.execute_batch(crate::peers::SCHEMA)?;
-        conn.execute_batch(crate::auth::tokens::SCHEMA)?;
-        conn.execute_batch(crate::audit::SCHEMA)?;
         Ok(())
     };
     setup().map_err(|source| DbError::Open { path, source })?;
     Ok(conn)
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS townships (
-    code           TEXT PRIMARY KEY,
-    name           TEXT NOT NULL,
-    kind           TEXT NOT NULL,
-    document_id    TEXT NOT NULL UNIQUE,
-    created_at     TEXT NOT NULL,
-    last_change_at TEXT
-);
-";
+/// Run `f` in a transaction: a new one, committed if `f` succeeds, or the
+/// caller's if one is open (SQLite does not nest them), so a function that
+/// must write two tables together can also be part of a larger write.
+pub fn in_transaction<T, E>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<rusqlite::Error>,
+{
+    if !conn.is_autocommit() {
+        return f(conn);
+    }
+    let tx = conn.unchecked_transaction()?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// A result whose error is a [`DbError`].
+pub type DbResult<T> = Result<T, DbError>;
 
 /// Why the server's database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -119,16 +128,16 @@ struct Readers {
 const IDLE_READERS: usize = 2;
 
 impl Db {
-    /// Open the data directory's database for the server.
-    pub fn open(data_dir: &Path) -> Result<Self, DbError> {
-        let conn = open(data_dir)?;
-        Ok(Db {
+    /// The server's connections to the data directory's database, with
+    /// `conn` (set up by `schema::open`) as the writer.
+    pub fn new(conn: Connection, data_dir: &Path) -> Self {
+        Db {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Readers {
                 path: db_path(data_dir),
                 idle: Mutex::default(),
             }),
-        })
+        }
     }
 
     /// Run `f` with the writer connection, off the async runtime.
@@ -191,10 +200,6 @@ impl Readers {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +207,7 @@ mod tests {
     #[tokio::test]
     async fn a_report_reads_one_snapshot_while_the_writer_goes_on() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = Db::open(dir.path()).expect("open");
+        let db = Db::new(connect(dir.path()).expect("open"), dir.path());
         db.call(|c| Ok(c.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);")?))
             .await
             .expect("setup");

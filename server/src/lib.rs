@@ -8,27 +8,27 @@
 //! records when; `townships` is the table of townships; `api` and `health` answer
 //! HTTP; `shutdown` stops it all without losing a queued write.
 
-pub mod access_api;
 pub mod admin;
-pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod change_feed;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod doc_sync;
 pub mod export;
-pub mod health;
+pub mod http;
 pub mod limits;
+pub mod lock;
 pub mod peers;
 pub mod projection;
-pub mod report_api;
 pub mod report_table;
 pub mod reports;
+pub mod schema;
 pub mod serve;
 pub mod shutdown;
+pub mod state;
 pub mod townships;
 pub mod watch;
-pub mod web;
 
 pub use serve::{RunningServer, ServeConfig, start};

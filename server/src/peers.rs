@@ -19,9 +19,13 @@ use rusqlite::params;
 use samod::{ConnectionInfo, ConnectionState, Repo};
 use tokio::sync::watch;
 
+use crate::clock;
 use crate::db::Db;
-use crate::reports::ConnectedNow;
-use crate::townships;
+use crate::lock::lock;
+
+/// Connected devices per document id, as this task last saw them (the
+/// `sync` report shows it).
+pub type ConnectedNow = HashMap<String, usize>;
 
 /// The server's own table, created with the others.
 pub const SCHEMA: &str = "
@@ -47,11 +51,11 @@ pub struct Live(Arc<Mutex<ConnectedNow>>);
 impl Live {
     /// A copy of the current counts, by document id.
     pub fn snapshot(&self) -> ConnectedNow {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        lock(&self.0).clone()
     }
 
     fn set(&self, now: ConnectedNow) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        *lock(&self.0) = now;
     }
 }
 
@@ -62,14 +66,11 @@ pub struct Seen(Arc<Mutex<HashSet<(String, String)>>>);
 impl Seen {
     /// A peer sent something about a document it may read.
     pub fn note(&self, document: &samod::DocumentId, peer: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((document.to_string(), peer.to_string()));
+        lock(&self.0).insert((document.to_string(), peer.to_string()));
     }
 
     fn take(&self) -> HashSet<(String, String)> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *lock(&self.0))
     }
 }
 
@@ -129,7 +130,7 @@ async fn flush(db: &Db, seen: HashSet<(String, String)>) {
     if seen.is_empty() {
         return;
     }
-    let at = townships::now();
+    let at = clock::now();
     let written = db
         .call(move |conn| {
             let tx = conn.unchecked_transaction()?;

@@ -1,7 +1,7 @@
 //! The one shape every report produces: a titled table of typed cells.
 //!
 //! Reports compute a [`ReportTable`]; the HTTP API sends it as JSON
-//! (`GET /api/reports/{name}`) and [`crate::export`] writes the same table as
+//! (`GET /api/reports/{name}`) and `export` writes the same table as
 //! CSV or Excel. Keeping the cells typed (an integer stays an integer, a rate
 //! stays a fraction) until the very end is what lets each format render them
 //! its own way: JSON as plain numbers, CSV as `85.0%`, Excel as a number with

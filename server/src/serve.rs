@@ -1,27 +1,25 @@
-//! `serve`: one samod repo on SQLite, an HTTP server around it, and an
-//! orderly stop. Tests start it through [`start`] exactly as the binary does.
+//! `serve`: one samod repo on SQLite, the HTTP server of `http` around it,
+//! the background tasks, and an orderly stop. Tests start it through
+//! [`start`] exactly as the binary does.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::get;
 use qunjian_shared::SqliteStorage;
 use qunjian_shared::rules::Rules;
-use samod::{AcceptorHandle, Repo};
-use std::sync::Arc;
+use samod::Repo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::audit::{Audit, Entry, Event};
-use crate::auth::rate::Bucket;
-use crate::auth::{DocTownships, Gate, Refusal, tokens};
+use crate::audit::Audit;
+use crate::auth::{DocTownships, Gate, tokens};
 use crate::change_feed::ChangeFeed;
-use crate::db::{self, Db};
+use crate::db;
 use crate::limits::Limits;
 use crate::shutdown::Shutdown;
-use crate::{access_api, api, doc_sync, health, peers, projection, report_api, watch, web};
+use crate::state::AppState;
+use crate::{http, peers, projection, schema, watch};
 
 /// What `serve` needs to know.
 #[derive(Debug, Clone)]
@@ -35,55 +33,6 @@ pub struct ServeConfig {
     /// Message size, connections and request rates per token, idle timeout.
     pub limits: Limits,
 }
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The samod repo holding every township document.
-    pub repo: Repo,
-    /// Its storage, for health.
-    pub storage: SqliteStorage,
-    /// Where WebSocket connections are handed to samod.
-    pub acceptor: AcceptorHandle,
-    /// The server's tables.
-    pub db: Db,
-    /// The county's thresholds and targets.
-    pub rules: Arc<Rules>,
-    /// Devices connected now, per document.
-    pub live: peers::Live,
-    /// Devices that synced a document, as sessions see them.
-    pub seen: peers::Seen,
-    /// Valid tokens, their sessions and request budgets.
-    pub gate: Gate,
-    /// Which township each document is.
-    pub doc_townships: DocTownships,
-    /// The audit table's writer.
-    pub audit: Audit,
-    /// Refusals of requests without a valid token are audited at this
-    /// rate at most, so a flood of bad requests cannot fill the disk.
-    anonymous_refusals: Arc<std::sync::Mutex<Bucket>>,
-}
-
-impl AppState {
-    /// Audit a refusal of a request that had no valid token (rate-limited).
-    pub fn refused_anonymously(&self, refusal: &Refusal, path: &str) {
-        tracing::debug!(path, "refused: {refusal}");
-        let now = std::time::Instant::now();
-        let allowed = self
-            .anonymous_refusals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(now, ANONYMOUS_REFUSALS_PER_SECOND, 20)
-            .is_ok();
-        if allowed {
-            self.audit
-                .record(Entry::new(Event::Refused).detail(format!("{path}: {}", refusal.kind())));
-        }
-    }
-}
-
-/// Audit rows per second for refusals without a valid token.
-const ANONYMOUS_REFUSALS_PER_SECOND: f64 = 5.0;
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
 pub struct RunningServer {
@@ -113,10 +62,10 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     use anyhow::Context;
 
     let first_admin_token = {
-        let conn = db::open(&config.data_dir)?;
+        let conn = schema::open(&config.data_dir)?;
         tokens::ensure_first_admin(&conn, &config.data_dir)?
     };
-    let db = Db::open(&config.data_dir)?;
+    let db = schema::open_db(&config.data_dir)?;
     let gate = Gate::new(db.clone(), config.limits.clone());
     gate.reload().await?;
     let doc_townships = DocTownships::new(db.clone());
@@ -143,43 +92,17 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         )
         .map_err(|_| anyhow::anyhow!("the document store stopped while starting"))?;
 
-    let state = AppState {
-        repo: repo.clone(),
+    let state = AppState::new(
+        repo.clone(),
         storage,
         acceptor,
-        db: db.clone(),
-        rules: Arc::new(config.rules.clone()),
-        live: peers::Live::default(),
-        seen: peers::Seen::default(),
-        gate: gate.clone(),
+        db.clone(),
+        config.rules.clone(),
+        gate.clone(),
         doc_townships,
         audit,
-        anonymous_refusals: Arc::new(std::sync::Mutex::new(Bucket::new(
-            20,
-            std::time::Instant::now(),
-        ))),
-    };
-    let app = Router::new()
-        .route("/", get(web::index))
-        .route("/sync", get(doc_sync::sync))
-        .route("/healthz", get(health::healthz))
-        .route("/api/townships", get(api::list_townships))
-        .route("/api/townships/{code}", get(api::get_township))
-        .route("/api/townships/{code}/document", get(api::get_document))
-        .route("/api/reports", get(report_api::list))
-        .route("/api/reports/{name}", get(report_api::report))
-        .route("/api/export/{file}", get(report_api::export))
-        .route("/api/me", get(access_api::me))
-        .route("/api/audit", get(access_api::audit))
-        .route(
-            "/api/tokens",
-            get(access_api::list_tokens).post(access_api::create_token),
-        )
-        .route(
-            "/api/tokens/{id}",
-            axum::routing::delete(access_api::revoke_token),
-        )
-        .with_state(state.clone());
+    );
+    let app = http::router(state.clone());
 
     let listener = TcpListener::bind(config.listen)
         .await

@@ -2,12 +2,23 @@
 //! holds each. It is the server's index into samod's storage, written by the
 //! admin CLI and read by the running server.
 
-use chrono::{SecondsFormat, Utc};
 use qunjian_shared::api::TownshipInfo;
 use rusqlite::{Connection, params};
 use samod::{AutomergeUrl, DocumentId};
 
 use crate::db::DbError;
+
+/// The table: one row per township, naming its document.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS townships (
+    code           TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    document_id    TEXT NOT NULL UNIQUE,
+    created_at     TEXT NOT NULL,
+    last_change_at TEXT
+);
+";
 
 /// One row of the table.
 #[derive(Debug, Clone)]
@@ -43,11 +54,6 @@ impl Township {
             last_change_at: self.last_change_at.clone(),
         }
     }
-}
-
-/// Now, as the table stores times.
-pub fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Every township, ordered by code.
@@ -111,7 +117,13 @@ pub fn insert(
         "INSERT INTO townships (code, name, kind, document_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (code) DO NOTHING",
-        params![code, name, kind, document_id.to_string(), now()],
+        params![
+            code,
+            name,
+            kind,
+            document_id.to_string(),
+            crate::clock::now()
+        ],
     )?;
     Ok(inserted == 1)
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use samod::DocumentId;
 use tokio::sync::{mpsc, watch};
 
+use crate::clock;
 use crate::{db::Db, townships};
 
 /// How long changes are gathered before the times are written.
@@ -38,7 +39,7 @@ pub async fn run(
         // Told only after the time is written, so a projection of these
         // changes always ends after `last_change_at` says they arrived.
         let to_project: Vec<DocumentId> = changed.iter().cloned().collect();
-        let at = townships::now();
+        let at = clock::now();
         let written = db
             .call(move |conn| {
                 // Few townships per county: reading them all is cheaper than

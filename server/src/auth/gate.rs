@@ -16,6 +16,7 @@ use super::refusal::Refusal;
 use super::tokens::{self, TokenRow};
 use crate::db::Db;
 use crate::limits::Limits;
+use crate::lock::{self, lock};
 
 /// How often the token table is read again for revocations made elsewhere.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(1);
@@ -62,10 +63,6 @@ impl Drop for SessionGuard {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Gate {
     /// A gate over the server's database; call [`Gate::reload`] before use.
     pub fn new(db: Db, limits: Limits) -> Self {
@@ -92,13 +89,7 @@ impl Gate {
         let presented = presented.ok_or(Refusal::MissingToken)?;
         token::check_format(presented).map_err(Refusal::MalformedToken)?;
         let hash = token::hash(presented);
-        let cached = self
-            .inner
-            .by_hash
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&hash)
-            .cloned();
+        let cached = lock::read(&self.inner.by_hash).get(&hash).cloned();
         let row = match cached {
             Some(row) => row,
             None => {
@@ -111,11 +102,7 @@ impl Gate {
                     .await
                     .map_err(|e| Refusal::Internal(e.to_string()))?;
                 let row = found.ok_or(Refusal::UnknownToken)?;
-                self.inner
-                    .by_hash
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(hash, row.clone());
+                lock::write(&self.inner.by_hash).insert(hash, row.clone());
                 row
             }
         };
@@ -139,7 +126,7 @@ impl Gate {
         let db = self.inner.db.clone();
         let id = id.to_string();
         tokio::spawn(async move {
-            let at = crate::townships::now();
+            let at = crate::clock::now();
             if let Err(e) = db.call(move |conn| tokens::touch(conn, &id, &at)).await {
                 tracing::warn!("cannot record token use: {e}");
             }
@@ -185,10 +172,7 @@ impl Gate {
 
     /// The active token with this id (a connection's peer id names it).
     pub fn active_by_id(&self, token_id: &str) -> Option<TokenRow> {
-        self.inner
-            .by_hash
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+        lock::read(&self.inner.by_hash)
             .values()
             .find(|row| row.id == token_id)
             .cloned()
@@ -197,11 +181,7 @@ impl Gate {
     /// Forget a token and close its connections now (a revocation made
     /// through this server's API).
     pub fn revoked(&self, token_id: &str) {
-        self.inner
-            .by_hash
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, row| row.id != token_id);
+        lock::write(&self.inner.by_hash).retain(|_, row| row.id != token_id);
         self.close_sessions(|id| id == token_id);
     }
 
@@ -233,11 +213,7 @@ impl Gate {
             .collect();
         let active_ids: std::collections::HashSet<String> =
             active.values().map(|r| r.id.clone()).collect();
-        *self
-            .inner
-            .by_hash
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = active;
+        *lock::write(&self.inner.by_hash) = active;
         self.close_sessions(|id| !active_ids.contains(id));
         Ok(())
     }

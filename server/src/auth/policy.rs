@@ -10,6 +10,7 @@ use samod::{DocumentId, PeerId, ShareConfig};
 use super::gate::Gate;
 use super::role::Access;
 use crate::db::Db;
+use crate::lock;
 use crate::townships;
 
 /// Which township each document belongs to; a document's township never
@@ -31,12 +32,7 @@ impl DocTownships {
 
     /// The township of `doc`, or `None` for a document that is no township's.
     pub async fn of(&self, doc: &DocumentId) -> Option<String> {
-        if let Some(code) = self
-            .known
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(doc)
-        {
+        if let Some(code) = lock::read(&self.known).get(doc) {
             return Some(code.clone());
         }
         let wanted = doc.clone();
@@ -46,10 +42,7 @@ impl DocTownships {
             .await;
         match found {
             Ok(Some(code)) => {
-                self.known
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(doc.clone(), code.clone());
+                lock::write(&self.known).insert(doc.clone(), code.clone());
                 Some(code)
             }
             Ok(None) => None,

@@ -1,13 +1,9 @@
-//! Every way a request or connection is refused, each with its HTTP status
-//! and a message a cadre (Chinese first) or a developer (English after)
-//! can act on.
+//! Every way a request or connection is refused, each with a message a
+//! cadre (Chinese first) or a developer (English after) can act on.
+//! `http::Failure` gives each its HTTP status.
 
 use std::time::Duration;
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use qunjian_shared::api::ApiError;
 use qunjian_shared::token::TokenFormatError;
 
 /// Why the server said no.
@@ -41,20 +37,6 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The HTTP status this refusal is sent with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Refusal::MissingToken | Refusal::MalformedToken(_) | Refusal::UnknownToken => {
-                StatusCode::UNAUTHORIZED
-            }
-            Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
-            Refusal::RateLimited(_) | Refusal::TooManyConnections(_) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     /// A 403 with this message.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Refusal::Forbidden(message.into())
@@ -71,35 +53,5 @@ impl Refusal {
             Refusal::TooManyConnections(_) => "too many connections",
             Refusal::Internal(_) => "internal error",
         }
-    }
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!("{self}");
-        }
-        let mut response = (
-            status,
-            Json(ApiError {
-                error: self.to_string(),
-            }),
-        )
-            .into_response();
-        let headers = response.headers_mut();
-        if status == StatusCode::UNAUTHORIZED {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"qunjian\""),
-            );
-        }
-        if let Refusal::RateLimited(wait) = &self {
-            let secs = wait.as_secs().max(1);
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                headers.insert(header::RETRY_AFTER, v);
-            }
-        }
-        response
     }
 }

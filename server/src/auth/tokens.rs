@@ -10,7 +10,9 @@ use qunjian_shared::token;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::role::{Role, RoleError};
-use crate::db::DbError;
+use crate::audit::{self, Actor, Entry, Event};
+use crate::clock;
+use crate::db::{self, DbError};
 use crate::townships;
 
 /// The table. `id` is derived from `hash` (see `qunjian_shared::token`).
@@ -65,6 +67,16 @@ impl TokenRow {
         token::peer_id_of(&self.id)
     }
 
+    /// This token as an audit row names it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            token_id: self.id.clone(),
+            token_label: self.label.clone(),
+            peer: self.peer_id(),
+            township: self.role.township().map(str::to_string),
+        }
+    }
+
     /// Whether it still opens anything.
     pub fn is_active(&self) -> bool {
         self.revoked_at.is_none()
@@ -105,9 +117,64 @@ impl From<rusqlite::Error> for TokenError {
     }
 }
 
-/// Create a token for `role`; the returned token is shown once and never
-/// stored.
-pub fn create(conn: &Connection, role: Role, label: Option<&str>) -> Result<NewToken, TokenError> {
+/// Who created or revoked a token, as its audit row says.
+#[derive(Debug, Clone, Copy)]
+pub enum ActedBy<'a> {
+    /// A county admin over `/api/tokens`.
+    Token(&'a TokenRow),
+    /// `qunjian-server token …` on the server's machine.
+    CommandLine,
+    /// `serve` on a data directory without an admin token.
+    FirstStart,
+}
+
+impl ActedBy<'_> {
+    /// The audit row of `event` about `subject` (id, label, role, township).
+    fn entry(self, event: Event, subject: &TokenRow) -> Entry {
+        let role = match event {
+            Event::TokenCreated => format!(" ({})", subject.role.name()),
+            _ => String::new(),
+        };
+        let how = match self {
+            ActedBy::Token(_) => "",
+            ActedBy::CommandLine => " by the command line",
+            ActedBy::FirstStart => " at the first start",
+        };
+        let mut entry =
+            Entry::new(event).detail(format!("{} {}{role}{how}", subject.id, subject.label));
+        entry.township = subject.role.township().map(str::to_string);
+        match self {
+            ActedBy::Token(row) => entry.by(row.actor()),
+            _ => entry,
+        }
+    }
+}
+
+/// Create a token for `role` and its audit row, in one transaction; the
+/// returned token is shown once and never stored.
+pub fn create(
+    conn: &Connection,
+    role: Role,
+    label: Option<&str>,
+    by: ActedBy<'_>,
+) -> Result<NewToken, TokenError> {
+    let created = db::in_transaction(conn, |conn| {
+        let created = insert(conn, role, label)?;
+        audit::insert(conn, &[by.entry(Event::TokenCreated, &created.0)])?;
+        Ok::<_, TokenError>(created)
+    })?;
+    Ok(NewToken {
+        token: created.1,
+        info: created.0.info(),
+    })
+}
+
+/// The row of a new token, and the token itself.
+fn insert(
+    conn: &Connection,
+    role: Role,
+    label: Option<&str>,
+) -> Result<(TokenRow, String), TokenError> {
     if let Some(code) = role.township()
         && townships::get(conn, code)?.is_none()
     {
@@ -131,7 +198,7 @@ pub fn create(conn: &Connection, role: Role, label: Option<&str>) -> Result<NewT
     if in_use {
         return Err(TokenError::LabelInUse(label));
     }
-    let created_at = townships::now();
+    let created_at = clock::now();
     conn.execute(
         "INSERT INTO tokens (id, hash, label, role, township, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -146,10 +213,7 @@ pub fn create(conn: &Connection, role: Role, label: Option<&str>) -> Result<NewT
         last_used_at: None,
         revoked_at: None,
     };
-    Ok(NewToken {
-        token: plain,
-        info: row.info(),
-    })
+    Ok((row, plain))
 }
 
 fn default_label(role: &Role, id: &str) -> String {
@@ -191,8 +255,22 @@ pub fn find_active(conn: &Connection, hash: &str) -> Result<Option<TokenRow>, Db
     Ok(found.and_then(Result::ok))
 }
 
-/// Revoke the active token with this label, or else this id.
-pub fn revoke(conn: &Connection, label_or_id: &str) -> Result<TokenRow, TokenError> {
+/// Revoke the active token with this label, or else this id, and write
+/// its audit row, in one transaction. A running server notices within
+/// seconds (`Gate`'s reload); one that revoked it itself tells its gate.
+pub fn revoke(
+    conn: &Connection,
+    label_or_id: &str,
+    by: ActedBy<'_>,
+) -> Result<TokenRow, TokenError> {
+    db::in_transaction(conn, |conn| {
+        let revoked = revoke_row(conn, label_or_id)?;
+        audit::insert(conn, &[by.entry(Event::TokenRevoked, &revoked)])?;
+        Ok(revoked)
+    })
+}
+
+fn revoke_row(conn: &Connection, label_or_id: &str) -> Result<TokenRow, TokenError> {
     let wanted = label_or_id.trim();
     let id: Option<String> = conn
         .query_row(
@@ -207,7 +285,7 @@ pub fn revoke(conn: &Connection, label_or_id: &str) -> Result<TokenRow, TokenErr
     };
     conn.execute(
         "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        params![id, townships::now()],
+        params![id, clock::now()],
     )?;
     list(conn)?
         .into_iter()
@@ -269,12 +347,12 @@ pub fn ensure_first_admin(
     if count > 0 {
         return Ok(None);
     }
-    let created = create(conn, Role::CountyAdmin, Some("admin (first start)"))?;
-    let entry = crate::audit::Entry::new(crate::audit::Event::TokenCreated).detail(format!(
-        "{} {} (county-admin) at the first start",
-        created.info.id, created.info.label
-    ));
-    crate::audit::insert(conn, &[entry])?;
+    let created = create(
+        conn,
+        Role::CountyAdmin,
+        Some("admin (first start)"),
+        ActedBy::FirstStart,
+    )?;
     let path = admin_token_path(data_dir);
     write_private(&path, &format!("{}\n", created.token)).map_err(|e| {
         anyhow::anyhow!(
@@ -314,7 +392,10 @@ mod tests {
 
     fn conn() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let conn = crate::db::open(dir.path()).expect("open");
+        let conn = db::connect(dir.path()).expect("open");
+        for table in [townships::SCHEMA, SCHEMA, audit::SCHEMA] {
+            conn.execute_batch(table).expect("tables");
+        }
         townships::insert(
             &conn,
             "101",
@@ -329,7 +410,13 @@ mod tests {
     #[test]
     fn create_stores_only_the_hash_and_finds_it_again() {
         let (_dir, conn) = conn();
-        let made = create(&conn, Role::Township("101".into()), Some("平板 1")).expect("create");
+        let made = create(
+            &conn,
+            Role::Township("101".into()),
+            Some("平板 1"),
+            ActedBy::CommandLine,
+        )
+        .expect("create");
         token::check_format(&made.token).expect("shape");
         let stored: String = conn
             .query_row(
@@ -350,20 +437,31 @@ mod tests {
     fn refusals_are_specific() {
         let (_dir, conn) = conn();
         assert!(matches!(
-            create(&conn, Role::Township("999".into()), None),
+            create(&conn, Role::Township("999".into()), None, ActedBy::CommandLine),
             Err(TokenError::NoSuchTownship(c)) if c == "999"
         ));
-        create(&conn, Role::CountyViewer, Some("市里")).expect("first");
+        create(
+            &conn,
+            Role::CountyViewer,
+            Some("市里"),
+            ActedBy::CommandLine,
+        )
+        .expect("first");
         assert!(matches!(
-            create(&conn, Role::CountyViewer, Some("市里")),
+            create(
+                &conn,
+                Role::CountyViewer,
+                Some("市里"),
+                ActedBy::CommandLine
+            ),
             Err(TokenError::LabelInUse(_))
         ));
         assert!(matches!(
-            create(&conn, Role::CountyViewer, Some(" ")),
+            create(&conn, Role::CountyViewer, Some(" "), ActedBy::CommandLine),
             Err(TokenError::BadLabel)
         ));
         assert!(matches!(
-            revoke(&conn, "nobody"),
+            revoke(&conn, "nobody", ActedBy::CommandLine),
             Err(TokenError::NotFound(_))
         ));
     }
@@ -371,17 +469,31 @@ mod tests {
     #[test]
     fn revoke_by_label_or_id_frees_the_label_and_closes_the_token() {
         let (_dir, conn) = conn();
-        let a = create(&conn, Role::CountyViewer, Some("甲")).expect("a");
-        let b = create(&conn, Role::CountyAdmin, None).expect("b");
-        assert_eq!(revoke(&conn, "甲").expect("by label").id, a.info.id);
-        assert_eq!(revoke(&conn, &b.info.id).expect("by id").id, b.info.id);
+        let a = create(&conn, Role::CountyViewer, Some("甲"), ActedBy::CommandLine).expect("a");
+        let b = create(&conn, Role::CountyAdmin, None, ActedBy::CommandLine).expect("b");
+        assert_eq!(
+            revoke(&conn, "甲", ActedBy::CommandLine)
+                .expect("by label")
+                .id,
+            a.info.id
+        );
+        assert_eq!(
+            revoke(&conn, &b.info.id, ActedBy::CommandLine)
+                .expect("by id")
+                .id,
+            b.info.id
+        );
         assert!(
             find_active(&conn, &token::hash(&a.token))
                 .expect("find")
                 .is_none()
         );
-        assert!(matches!(revoke(&conn, "甲"), Err(TokenError::NotFound(_))));
-        create(&conn, Role::CountyViewer, Some("甲")).expect("label reusable");
+        assert!(matches!(
+            revoke(&conn, "甲", ActedBy::CommandLine),
+            Err(TokenError::NotFound(_))
+        ));
+        create(&conn, Role::CountyViewer, Some("甲"), ActedBy::CommandLine)
+            .expect("label reusable");
         let all = list(&conn).expect("list");
         assert_eq!(all.len(), 3);
         assert_eq!(all.iter().filter(|t| t.is_active()).count(), 1);

@@ -20,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 use super::frame::{self, Kind};
 use crate::audit::{Audit, Entry, Event};
 use crate::auth::{Access, Bucket, DocTownships, SessionGuard, TokenRow};
-use crate::serve::AppState;
+use crate::lock::lock;
+use crate::state::AppState;
 
 /// How often what a connection received is written to the audit table
 /// while it stays open (it is always written when it closes).
@@ -48,7 +49,9 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     let closing = Closing::default();
     let tally = Tally::default();
 
-    state.audit.record(Entry::new(Event::Opened).token(&row));
+    state
+        .audit
+        .record(Entry::new(Event::Opened).by(row.actor()));
     tracing::info!(%peer, label = %row.label, role = %row.role, "sync connection opened");
 
     let (out_tx, out_rx) = futures::channel::mpsc::channel::<Vec<u8>>(OUTBOUND_QUEUE);
@@ -115,7 +118,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     } else {
         reason.clone()
     };
-    let mut closed = Entry::new(Event::Closed).token(&row).detail(detail);
+    let mut closed = Entry::new(Event::Closed).by(row.actor()).detail(detail);
     closed.bytes = tally.total_bytes();
     state.audit.record(closed);
     tracing::info!(%peer, label = %row.label, code, "sync connection closed: {reason}");
@@ -185,14 +188,14 @@ struct Closing(Arc<Mutex<Option<(u16, String)>>>);
 
 impl Closing {
     fn set(&self, code: u16, reason: String) {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = lock(&self.0);
         if slot.is_none() {
             *slot = Some((code, reason));
         }
     }
 
     fn take(&self) -> Option<(u16, String)> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        lock(&self.0).take()
     }
 }
 
@@ -306,7 +309,7 @@ impl Reader {
         if code != GOING_AWAY {
             self.inspector.audit.record(
                 Entry::new(Event::Refused)
-                    .token(row)
+                    .by(row.actor())
                     .detail(format!("sync: {reason}")),
             );
         }
@@ -418,9 +421,13 @@ impl Inspector {
                 // and time for the rest of the server's life.
                 if self.refused_docs.insert(doc.clone()) {
                     self.audit
-                        .record(Entry::new(Event::Refused).token(&self.row).detail(format!(
-                            "sync: document {doc} is not this token's (doc-unavailable)"
-                        )));
+                        .record(
+                            Entry::new(Event::Refused)
+                                .by(self.row.actor())
+                                .detail(format!(
+                                    "sync: document {doc} is not this token's (doc-unavailable)"
+                                )),
+                        );
                 }
                 Ok(Verdict::Answer(frame::doc_unavailable(
                     &self.server_peer,
@@ -521,7 +528,7 @@ struct DocTally {
 
 impl Tally {
     fn lock(&self) -> std::sync::MutexGuard<'_, TallyInner> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.0)
     }
 
     fn bytes(&self, n: usize) {
@@ -571,7 +578,7 @@ impl Tally {
             if t.changes == 0 && t.ignored == 0 {
                 continue;
             }
-            let mut entry = Entry::new(Event::Received).token(row);
+            let mut entry = Entry::new(Event::Received).by(row.actor());
             entry.township = t.township;
             entry.document = Some(doc.to_string());
             entry.changes = t.changes;

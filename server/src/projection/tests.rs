@@ -8,6 +8,15 @@ use rusqlite::Connection;
 
 use super::{read, write};
 
+/// The database with the tables projection writes (and the townships it
+/// names), opened as the server opens it.
+fn open(dir: &std::path::Path) -> crate::db::DbResult<rusqlite::Connection> {
+    let conn = crate::db::connect(dir)?;
+    conn.execute_batch(crate::townships::SCHEMA)?;
+    conn.execute_batch(super::tables::SCHEMA)?;
+    Ok(conn)
+}
+
 fn township(code: &str) -> automerge::Automerge {
     TownshipMeta::new(code, "某镇", TownshipKind::Zhen, "330825")
         .and_then(|meta| meta.new_document())
@@ -42,7 +51,7 @@ fn project(conn: &Connection, code: &str, doc: &automerge::Automerge) {
 #[test]
 fn rows_follow_the_latest_version_township_by_township() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let conn = crate::db::open(dir.path()).expect("db");
+    let conn = open(dir.path()).expect("db");
     let (mut a, mut b) = (township("101"), township("102"));
     add_unit(&mut a, "甲村");
     add_unit(&mut b, "乙村");
@@ -62,7 +71,7 @@ fn rows_follow_the_latest_version_township_by_township() {
 #[test]
 fn a_failure_keeps_the_last_good_rows_and_is_recorded() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let conn = crate::db::open(dir.path()).expect("db");
+    let conn = open(dir.path()).expect("db");
     let mut a = township("101");
     add_unit(&mut a, "甲村");
     project(&conn, "101", &a);
@@ -100,7 +109,7 @@ fn activity_sums_equal_summing_every_row() {
     use crate::reports::{Filters, source};
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let conn = crate::db::open(dir.path()).expect("db");
+    let conn = open(dir.path()).expect("db");
     let mut seed = 0x5eed_u64;
     let mut next = |n: u64| {
         seed = seed
@@ -208,7 +217,7 @@ fn activity_sums_equal_summing_every_row() {
     // A database projected before the sums existed fills them on open.
     conn.execute("DELETE FROM p_activity_months", [])
         .expect("forget sums");
-    let conn_again = crate::db::open(dir.path()).expect("reopen");
+    let conn_again = open(dir.path()).expect("reopen");
     drop(conn_again);
     check();
 }

@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::incremental::{self, Known};
 use super::{read, write};
+use crate::clock;
 use crate::db::{Db, DbError};
 use crate::townships::{self, Township};
 
@@ -121,7 +122,7 @@ async fn report(township: &Township, outcome: Result<Outcome, ProjectError>, db:
         Err(ProjectError::Stopping) => {}
         Err(e) => {
             tracing::warn!(code = %township.code, "projection failed, previous rows kept: {e}");
-            let (code, message, at) = (township.code.clone(), e.to_string(), townships::now());
+            let (code, message, at) = (township.code.clone(), e.to_string(), clock::now());
             let recorded = db
                 .call(move |conn| write::record_failure(conn, &code, &message, &at))
                 .await;
@@ -201,7 +202,7 @@ pub async fn project_with(
             let shown = write::projected_heads(conn, &code)?;
             let same = shown.as_deref() == Some(current.as_str());
             if same {
-                write::confirm(conn, &code, &townships::now())?;
+                write::confirm(conn, &code, &clock::now())?;
             }
             Ok(same)
         })
@@ -247,7 +248,7 @@ pub async fn project_with(
     };
     tracing::debug!(code = %township.code, ?how, "read for projection");
     memory.keep(township.code.clone(), known);
-    db.call(move |conn| write::replace(conn, &projected, &townships::now()))
+    db.call(move |conn| write::replace(conn, &projected, &clock::now()))
         .await?;
     Ok(Outcome::Projected)
 }

@@ -19,8 +19,8 @@ use qunjian_shared::rules::Rules;
 use qunjian_shared::schema::{OrgKind, RecommendingOrg};
 use rusqlite::Connection;
 
+pub use crate::peers::ConnectedNow;
 pub use filters::{FilterError, FilterQuery, Filters};
-pub use sync::ConnectedNow;
 
 use crate::db::DbError;
 use crate::report_table::{Cell, Column, ReportTable};

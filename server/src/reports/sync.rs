@@ -2,17 +2,13 @@
 //! synced it, how many are connected now, and whether its document could
 //! be read for the figures.
 
-use std::collections::HashMap;
-
 use rusqlite::Connection;
 
 use super::filters::Filters;
 use super::table;
 use crate::db::DbError;
+use crate::peers::ConnectedNow;
 use crate::report_table::{Cell, ReportTable};
-
-/// Connected devices per document id, as the peers task last saw them.
-pub type ConnectedNow = HashMap<String, usize>;
 
 /// Build the table.
 pub fn build(

@@ -262,10 +262,15 @@ pub fn admin_token(data_dir: &Path) -> String {
 /// create` does): `role` is county-admin, county-viewer or township.
 pub fn token(data_dir: &Path, role: &str, township: Option<&str>) -> String {
     let role = qunjian_server::auth::Role::parse(role, township).expect("role");
-    let conn = qunjian_server::db::open(data_dir).expect("open db");
-    qunjian_server::auth::tokens::create(&conn, role, None)
-        .expect("create token")
-        .token
+    let conn = qunjian_server::schema::open(data_dir).expect("open db");
+    qunjian_server::auth::tokens::create(
+        &conn,
+        role,
+        None,
+        qunjian_server::auth::tokens::ActedBy::CommandLine,
+    )
+    .expect("create token")
+    .token
 }
 
 /// A device token for township `code` (which must have been added).

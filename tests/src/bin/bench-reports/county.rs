@@ -38,7 +38,7 @@ pub struct County {
 
 pub fn build_county(dir: &Path, args: &Args, today: Date) -> anyhow::Result<County> {
     let start = std::time::Instant::now();
-    let conn = db::open(dir)?;
+    let conn = qunjian_server::schema::open(dir)?;
     let all = build::county(args.townships, args.history);
     let specs = &all[..args.distinct.min(all.len())];
     let mut ids = Rng(0xd0c1_d5ee_d000_0001);
@@ -94,7 +94,11 @@ pub fn build_county(dir: &Path, args: &Args, today: Date) -> anyhow::Result<Coun
                 p.doc.meta.township_name = other.name.clone();
                 p.doc.meta.township_kind = other.kind;
                 unique_credit_codes(&mut p, &other.code);
-                qunjian_server::projection::write::replace(&conn, &p, &townships::now())?;
+                qunjian_server::projection::write::replace(
+                    &conn,
+                    &p,
+                    &qunjian_server::clock::now(),
+                )?;
             }
             println!(
                 "  {} {}: built in {:.1} s ({} changes), projected in {:.0} ms \

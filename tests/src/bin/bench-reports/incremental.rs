@@ -72,7 +72,7 @@ pub fn time(
             "expected {BATCH} records re-read, got {how:?}"
         );
         let t = Instant::now();
-        write::replace(conn, &projected, &qunjian_server::townships::now())?;
+        write::replace(conn, &projected, &qunjian_server::clock::now())?;
         out.push(Phases {
             clone,
             read,

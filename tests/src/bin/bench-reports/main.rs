@@ -8,7 +8,7 @@
 //! reading a document takes a minute of CPU, so only `--distinct` (4)
 //! documents are built and read; township i's rows are document
 //! i % distinct's, filed under its own code (same counts and shapes, so the
-//! same work for SQL). Rows go into one temp data dir (`db::open`, the
+//! same work for SQL). Rows go into one temp data dir (`schema::open`, the
 //! server's own database), then:
 //!
 //! 1. one township is projected again `--runs` times, timing the three

@@ -47,7 +47,7 @@ pub fn project(
     let read = t.elapsed();
     drop(copy);
     let t = Instant::now();
-    write::replace(conn, &projected, &qunjian_server::townships::now())?;
+    write::replace(conn, &projected, &qunjian_server::clock::now())?;
     let write = t.elapsed();
     Ok((Phases { clone, read, write }, projected))
 }

@@ -40,7 +40,7 @@ pub fn measure(data_dir: &std::path::Path, today: Date) -> anyhow::Result<Writer
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let db = Db::open(data_dir)?;
+        let db = qunjian_server::schema::open_db(data_dir)?;
         Ok(WriterWait {
             on_writer: run(&db, today, false).await?,
             on_reader: run(&db, today, true).await?,

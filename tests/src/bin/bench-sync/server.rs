@@ -261,14 +261,18 @@ pub fn create_tokens(
     label: &str,
     n: usize,
 ) -> anyhow::Result<Vec<String>> {
-    let mut conn = qunjian_server::db::open(data_dir)
+    let mut conn = qunjian_server::schema::open(data_dir)
         .with_context(|| format!("opening the database in {}", data_dir.display()))?;
     let tx = conn.transaction()?;
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
-        let made =
-            qunjian_server::auth::tokens::create(&tx, role.clone(), Some(&format!("{label}-{i}")))
-                .with_context(|| format!("creating a {} token", role.name()))?;
+        let made = qunjian_server::auth::tokens::create(
+            &tx,
+            role.clone(),
+            Some(&format!("{label}-{i}")),
+            qunjian_server::auth::tokens::ActedBy::CommandLine,
+        )
+        .with_context(|| format!("creating a {} token", role.name()))?;
         tokens.push(made.token);
     }
     tx.commit()?;

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use qunjian_shared::api::Health;
 
-use crate::serve::AppState;
+use crate::state::AppState;
 
 /// The handler.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {

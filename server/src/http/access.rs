@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use qunjian_shared::api::{AuditEntry, Me, NewToken, TokenInfo};
 use serde::Deserialize;
 
-use crate::api::Failure;
-use crate::audit::{self, AuditQuery, Entry, Event};
-use crate::auth::tokens::{self, TokenError};
-use crate::auth::{Caller, Role};
-use crate::serve::AppState;
+use super::{Caller, Failure};
+use crate::audit::{self, AuditQuery};
+use crate::auth::Role;
+use crate::auth::tokens::{self, ActedBy, TokenError};
+use crate::state::AppState;
 use crate::townships;
 
 /// `GET /api/me`: role, township and document URL, so a device needs only
@@ -90,17 +90,16 @@ pub async fn create_token(
     let label = body.label.clone();
     let created = state
         .db
-        .call(move |conn| Ok(tokens::create(conn, role, label.as_deref())))
+        .call(move |conn| {
+            Ok(tokens::create(
+                conn,
+                role,
+                label.as_deref(),
+                ActedBy::Token(&caller.0),
+            ))
+        })
         .await?
         .map_err(token_failure)?;
-    let mut entry = Entry::new(Event::TokenCreated)
-        .token(&caller.0)
-        .detail(format!(
-            "{} {} ({})",
-            created.info.id, created.info.label, created.info.role
-        ));
-    entry.township = created.info.township.clone();
-    state.audit.record(entry);
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -114,15 +113,10 @@ pub async fn revoke_token(
     caller.require_admin(&state, "令牌管理")?;
     let revoked = state
         .db
-        .call(move |conn| Ok(tokens::revoke(conn, &which)))
+        .call(move |conn| Ok(tokens::revoke(conn, &which, ActedBy::Token(&caller.0))))
         .await?
         .map_err(token_failure)?;
     state.gate.revoked(&revoked.id);
-    let mut entry = Entry::new(Event::TokenRevoked)
-        .token(&caller.0)
-        .detail(format!("{} {}", revoked.id, revoked.label));
-    entry.township = revoked.role.township().map(str::to_string);
-    state.audit.record(entry);
     Ok(Json(revoked.info()))
 }
 

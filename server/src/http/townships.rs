@@ -1,51 +1,20 @@
-//! The JSON API under `/api`. Bodies are the types of `qunjian_shared::api`,
-//! so server and clients share one definition.
+//! `/api/townships…`: the townships a token may see, and a township's
+//! document as the server holds it. Bodies are the types of
+//! `qunjian_shared::api`, so server and clients share one definition.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use qunjian_shared::api::{ApiError, DocumentSnapshot, TownshipInfo};
+use qunjian_shared::api::{DocumentSnapshot, TownshipInfo};
 use qunjian_shared::doc_json;
 
-use crate::auth::Caller;
-use crate::serve::AppState;
+use super::{Caller, Failure};
+use crate::state::AppState;
 use crate::townships;
-
-/// An error as the API sends it: a status and a message.
-pub struct Failure(StatusCode, String);
-
-impl Failure {
-    /// A failure with `status` and a message for the user.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Failure(status, message.into())
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        if self.0.is_server_error() {
-            tracing::error!(status = %self.0, "{}", self.1);
-        }
-        (self.0, Json(ApiError { error: self.1 })).into_response()
-    }
-}
-
-impl From<crate::auth::Refusal> for Failure {
-    fn from(r: crate::auth::Refusal) -> Self {
-        Failure(r.status(), r.to_string())
-    }
-}
-
-impl From<crate::db::DbError> for Failure {
-    fn from(e: crate::db::DbError) -> Self {
-        Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-    }
-}
 
 /// `GET /api/townships`: every township a county token sees; a township
 /// token sees its own.
-pub async fn list_townships(
+pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<TownshipInfo>>, Failure> {
@@ -59,7 +28,7 @@ pub async fn list_townships(
 }
 
 /// `GET /api/townships/{code}`.
-pub async fn get_township(
+pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
@@ -69,21 +38,21 @@ pub async fn get_township(
 }
 
 /// `GET /api/townships/{code}/document`: the server's copy, materialized.
-pub async fn get_document(
+pub async fn document(
     State(state): State<AppState>,
     caller: Caller,
     Path(code): Path<String>,
 ) -> Result<Json<DocumentSnapshot>, Failure> {
     caller.require_township(&state, &code)?;
     let township = find(&state, code).await?;
-    let stopping = || Failure(StatusCode::SERVICE_UNAVAILABLE, "server is stopping".into());
+    let stopping = || Failure::new(StatusCode::SERVICE_UNAVAILABLE, "server is stopping");
     let handle = state
         .repo
         .find(township.document_id.clone())
         .await
         .map_err(|_| stopping())?
         .ok_or_else(|| {
-            Failure(
+            Failure::new(
                 StatusCode::NOT_FOUND,
                 format!(
                     "township {} is registered but its document is not in storage",
@@ -114,7 +83,7 @@ async fn find(state: &AppState, code: String) -> Result<townships::Township, Fai
         .call(move |conn| townships::get(conn, &wanted))
         .await?
         .ok_or_else(|| {
-            Failure(
+            Failure::new(
                 StatusCode::NOT_FOUND,
                 format!("没有乡镇代码 {code} (no township with code {code})"),
             )

@@ -9,12 +9,11 @@ use axum::response::{IntoResponse, Response};
 use qunjian_shared::schema::Date;
 use serde::Serialize;
 
-use crate::api::Failure;
-use crate::auth::Caller;
+use super::{Caller, Failure};
 use crate::export::{ExportContext, content_disposition, to_csv, to_xlsx};
 use crate::report_table::ReportTable;
 use crate::reports::{self, FilterQuery, Filters, ReportName};
-use crate::serve::AppState;
+use crate::state::AppState;
 use crate::townships;
 
 /// The JSON body of one report: the table, and what it was drawn for.

@@ -6,9 +6,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
-use super::refusal::Refusal;
-use super::tokens::TokenRow;
-use crate::serve::AppState;
+use super::error::Failure;
+use crate::audit::{Entry, Event};
+use crate::auth::{Refusal, TokenRow};
+use crate::state::AppState;
 
 /// The token a request presents, if any: the header wins over the query.
 pub fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
@@ -33,15 +34,15 @@ pub fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Option<Strin
 pub struct Caller(pub TokenRow);
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = Refusal;
+    type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
         let presented = presented_token(&parts.headers, parts.uri.query());
         let row = match state.gate.authenticate(presented.as_deref()).await {
             Ok(row) => row,
             Err(refusal) => {
                 state.refused_anonymously(&refusal, parts.uri.path());
-                return Err(refusal);
+                return Err(refusal.into());
             }
         };
         state.gate.take_request(&row.id)?;
@@ -93,8 +94,8 @@ impl Caller {
 
     fn refuse(&self, state: &AppState, message: String) -> Refusal {
         state.audit.record(
-            crate::audit::Entry::new(crate::audit::Event::Refused)
-                .token(&self.0)
+            Entry::new(Event::Refused)
+                .by(self.0.actor())
                 .detail(format!("api: {message}")),
         );
         Refusal::forbidden(message)

@@ -1,0 +1,43 @@
+//! The server's HTTP wing: the router, one error type, the `Caller`
+//! extractor, and a file per group of endpoints. Handlers are thin: they
+//! check the caller, call into the modules below (townships, reports,
+//! auth, audit) and turn the answer into JSON, CSV or Excel.
+
+pub mod access;
+pub mod caller;
+pub mod error;
+pub mod health;
+pub mod reports;
+pub mod sync;
+pub mod townships;
+pub mod web;
+
+use axum::Router;
+use axum::routing::{delete, get};
+
+pub use caller::{Caller, presented_token};
+pub use error::Failure;
+
+use crate::state::AppState;
+
+/// Every route the server answers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(web::index))
+        .route("/sync", get(sync::upgrade))
+        .route("/healthz", get(health::healthz))
+        .route("/api/townships", get(townships::list))
+        .route("/api/townships/{code}", get(townships::get))
+        .route("/api/townships/{code}/document", get(townships::document))
+        .route("/api/reports", get(reports::list))
+        .route("/api/reports/{name}", get(reports::report))
+        .route("/api/export/{file}", get(reports::export))
+        .route("/api/me", get(access::me))
+        .route("/api/audit", get(access::audit))
+        .route(
+            "/api/tokens",
+            get(access::list_tokens).post(access::create_token),
+        )
+        .route("/api/tokens/{id}", delete(access::revoke_token))
+        .with_state(state)
+}

@@ -1,0 +1,54 @@
+//! `GET /sync`: the automerge-repo WebSocket endpoint. The token is checked
+//! before the upgrade (without a valid one the answer is a 401 and no
+//! WebSocket exists); then `doc_sync::session` runs the socket for samod,
+//! bound to the token's peer id.
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use super::caller::presented_token;
+use super::error::Failure;
+use crate::audit::{Entry, Event};
+use crate::doc_sync::session;
+use crate::state::AppState;
+
+/// Check the token, take a connection slot, upgrade.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let presented = presented_token(&headers, query.as_deref());
+    let row = match state.gate.authenticate(presented.as_deref()).await {
+        Ok(row) => row,
+        Err(refusal) => {
+            state.refused_anonymously(&refusal, "/sync");
+            return Failure::from(refusal).into_response();
+        }
+    };
+    let guard = match state.gate.open_session(&row) {
+        Ok(guard) => guard,
+        Err(refusal) => {
+            tracing::warn!(peer = %row.peer_id(), label = %row.label, "sync refused: {refusal}");
+            state.audit.record(
+                Entry::new(Event::Refused)
+                    .by(row.actor())
+                    .detail(format!("sync: {}", refusal.kind())),
+            );
+            return Failure::from(refusal).into_response();
+        }
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let max = state.gate.limits().max_message_bytes;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| session::run(socket, state, row, guard))
+        .into_response()
+}
