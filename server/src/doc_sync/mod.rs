@@ -1,7 +1,12 @@
 //! One sync connection's life between the WebSocket and samod, once
 //! `http::sync` has checked the token and upgraded: `session` runs the
-//! socket, `frame` reads just enough of each automerge-repo message to
-//! judge it.
+//! socket, `frame` reads just enough of each automerge-repo message for
+//! `policy` to judge it (a pure function: header and access in, verdict
+//! out), `tally` counts what arrived for the audit, and `close` says why a
+//! connection ended.
 
+pub mod close;
 pub mod frame;
+pub mod policy;
 pub mod session;
+pub mod tally;
