@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use automerge::ROOT;
 use automerge::transaction::Transactable;
+use common::cbor::{doc_message, join_message};
 use common::*;
 use futures::{SinkExt, StreamExt};
 use qunjian_client::{ClientError, Replica, Township};
@@ -86,15 +87,6 @@ fn put(doc: &Township, key: &str, value: &str) {
         .expect("transact");
 }
 
-/// Poll `check` until it holds; fail naming `what` after `within`.
-async fn eventually(within: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "not within {within:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A refusal must be `status` with a JSON `{"error"}` a cadre can read.
 async fn refused(response: reqwest::Response, status: u16) -> String {
     let url = response.url().clone();
@@ -145,58 +137,6 @@ fn upgrade_refused(result: Result<Ws, WsError>, status: u16) -> Response<Option<
         Ok(_) => panic!("a WebSocket was opened; expected HTTP {status}"),
         Err(e) => panic!("expected HTTP {status}, got {e}"),
     }
-}
-
-/// The few CBOR value kinds automerge-repo messages use.
-enum Cbor<'a> {
-    Text(&'a str),
-    Bytes(&'a [u8]),
-    Texts(&'a [&'a str]),
-}
-
-/// A CBOR (RFC 8949) map, hand-encoded: this crate has no CBOR library,
-/// and a test that writes the bytes itself can also write wrong ones.
-fn cbor_map(fields: &[(&str, Cbor<'_>)]) -> Vec<u8> {
-    fn head(out: &mut Vec<u8>, major: u8, len: usize) {
-        match len {
-            0..24 => out.push(major << 5 | len as u8),
-            24..256 => out.extend([major << 5 | 24, len as u8]),
-            _ => {
-                out.push(major << 5 | 25);
-                out.extend((len as u16).to_be_bytes());
-            }
-        }
-    }
-    fn text(out: &mut Vec<u8>, s: &str) {
-        head(out, 3, s.len());
-        out.extend(s.as_bytes());
-    }
-    let mut out = Vec::new();
-    head(&mut out, 5, fields.len());
-    for (key, value) in fields {
-        text(&mut out, key);
-        match value {
-            Cbor::Text(s) => text(&mut out, s),
-            Cbor::Bytes(b) => {
-                head(&mut out, 2, b.len());
-                out.extend(*b);
-            }
-            Cbor::Texts(list) => {
-                head(&mut out, 4, list.len());
-                list.iter().for_each(|s| text(&mut out, s));
-            }
-        }
-    }
-    out
-}
-
-/// The automerge-repo handshake.
-fn join_message(sender: &str) -> Vec<u8> {
-    cbor_map(&[
-        ("type", Cbor::Text("join")),
-        ("senderId", Cbor::Text(sender)),
-        ("supportedProtocolVersions", Cbor::Texts(&["1"])),
-    ])
 }
 
 /// Join as `sender`; the server's peer id, from its `peer` answer.
@@ -333,8 +273,24 @@ async fn each_role_reaches_exactly_its_documents_and_the_audit_says_so() {
         v_a.to_json()["a_note_2"] == "第二次录入"
     })
     .await;
-    // A second of sync rounds after that, the server still lacks the edit.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Once the viewer's connection is closed and its `closed` row is in the
+    // audit, the server has handled everything the viewer sent: only then
+    // does the edit's absence show that it stayed local.
+    let viewer_id = token::id(&c.viewer);
+    let audit_a = c.api(&format!("/api/audit?township={A}"));
+    let closed = c.api("/api/audit?event=closed");
+    viewer.close().await;
+    let viewer_closed = eventually(
+        WAIT,
+        "the viewer's closed connection is audited",
+        async || {
+            let rows: Vec<AuditEntry> = get_json_as(&closed, &c.admin).await;
+            rows.into_iter()
+                .find(|r| r.token_id.as_deref() == Some(viewer_id.as_str()))
+                .map(|r| r.seq)
+        },
+    )
+    .await;
     let on_server = server.document(A).await.document;
     assert_eq!(on_server["a_note_2"], "第二次录入");
     assert!(on_server.get("viewer_note").is_none(), "{on_server}");
@@ -347,20 +303,28 @@ async fn each_role_reaches_exactly_its_documents_and_the_audit_says_so() {
         .expect("upgrade");
     let server_peer = join(&mut rogue, &token::peer_id(&c.viewer)).await;
     let a_doc_id = c.a_url.trim_start_matches("automerge:");
-    let forged = cbor_map(&[
-        ("type", Cbor::Text("sync")),
-        ("senderId", Cbor::Text(&token::peer_id(&c.viewer))),
-        ("targetId", Cbor::Text(&server_peer)),
-        ("documentId", Cbor::Text(a_doc_id)),
-        ("data", Cbor::Bytes(&forged_change())),
-    ]);
+    let forged = doc_message(
+        "sync",
+        &token::peer_id(&c.viewer),
+        &server_peer,
+        a_doc_id,
+        forged_change(),
+    );
     rogue
         .send(Message::Binary(forged.into()))
         .await
         .expect("send");
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(server.document(A).await.document.get("forged").is_none());
+    // Closing writes what the connection sent to the audit: the row of the
+    // ignored change says the server has handled the forged one.
     rogue.close(None).await.expect("close");
+    eventually(WAIT, "the forged change's refusal is audited", async || {
+        let rows: Vec<AuditEntry> = get_json_as(&audit_a, &c.admin).await;
+        has(&rows, &viewer_id, "received", |r| {
+            r.seq > viewer_closed && says(r, "read-only")
+        })
+    })
+    .await;
+    assert!(server.document(A).await.document.get("forged").is_none());
 
     // The county admin writes any township's document.
     let admin = c.replica("admin", &c.admin).await;
@@ -373,12 +337,8 @@ async fn each_role_reaches_exactly_its_documents_and_the_audit_says_so() {
 
     // Closing the connections writes what each received to the audit.
     a_dev.close().await;
-    viewer.close().await;
     admin.close().await;
     let a_id = token::id(&c.a_token);
-    let viewer_id = token::id(&c.viewer);
-    let audit_a = c.api(&format!("/api/audit?township={A}"));
-    let mut rows: Vec<AuditEntry> = Vec::new();
     let complete = |rows: &[AuditEntry]| {
         has(rows, &a_id, "opened", |_| true)
             && has(rows, &a_id, "closed", |r| r.bytes > 0)
@@ -390,12 +350,11 @@ async fn each_role_reaches_exactly_its_documents_and_the_audit_says_so() {
                 r.changes == 0 && says(r, "read-only")
             })
     };
-    let deadline = Instant::now() + WAIT;
-    while !complete(&rows) {
-        assert!(Instant::now() < deadline, "audit incomplete: {rows:#?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        rows = get_json_as(&audit_a, &c.admin).await;
-    }
+    let rows = eventually(WAIT, "the audit is complete", async || {
+        let rows: Vec<AuditEntry> = get_json_as(&audit_a, &c.admin).await;
+        if complete(&rows) { Ok(rows) } else { Err(rows) }
+    })
+    .await;
     assert!(rows.iter().all(|r| r.township.as_deref() == Some(A)));
     assert!(rows.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
 
@@ -726,23 +685,25 @@ async fn limits_hold_per_token() {
     assert!((1..=2).contains(&wait));
     // Another token has its own budget; this one refills after the wait.
     assert_eq!(get_as(&me, &live_t).await.status(), 200);
+    // Not a wait for an event: the bucket refills with time, which is what is tested.
     tokio::time::sleep(Duration::from_secs(wait)).await;
     assert_eq!(get_as(&me, &api_t).await.status(), 200);
 
     // --idle-timeout 5: the unread connection is closed as going away (or
     // just ends: reading it now tries to pong on a socket already shut).
+    // Not a wait for an event: the connection must stay idle past the timeout.
     tokio::time::sleep_until(idle_since + Duration::from_secs(7)).await;
     let code = close_code(&mut idle, Duration::from_secs(5)).await;
     assert!(matches!(code, Some(1001) | None), "{code:?}");
     let closed = format!("{}/api/audit?event=closed", server.http());
     let admin = admin_token(&dir);
     let idle_id = token::id(&idle_t);
-    eventually(
+    // One request a second: this server's --api-rate applies to the admin too.
+    eventually_every(
         Duration::from_secs(10),
+        Duration::from_secs(1),
         "the idle close is audited",
         async || {
-            // One request a second: this server's --api-rate applies to the admin too.
-            tokio::time::sleep(Duration::from_millis(1000)).await;
             let rows: Vec<AuditEntry> = get_json_as(&closed, &admin).await;
             has(&rows, &idle_id, "closed", |r| says(r, "idle for 5 s"))
         },
@@ -774,16 +735,13 @@ async fn a_connection_past_the_sync_rate_is_slowed_not_cut_off() {
             .expect("a first sync message")
             .encode()
     };
-    let request = cbor_map(&[
-        ("type", Cbor::Text("request")),
-        ("senderId", Cbor::Text(&peer)),
-        ("targetId", Cbor::Text(&server_peer)),
-        (
-            "documentId",
-            Cbor::Text(c.b_url.trim_start_matches("automerge:")),
-        ),
-        ("data", Cbor::Bytes(&hello)),
-    ]);
+    let request = doc_message(
+        "request",
+        &peer,
+        &server_peer,
+        c.b_url.trim_start_matches("automerge:"),
+        hello,
+    );
     const SENT: usize = 100;
     let started = Instant::now();
     let (mut tx, mut rx) = ws.split();

@@ -125,7 +125,14 @@ async fn the_readme_session_runs_from_a_token_alone() {
     // A revoked token is refused at once, not retried until the timeout.
     let revoked = admin_cli(&data, &["token", "revoke", "城关镇平板1"]);
     assert!(revoked.status.success(), "{}", text(&revoked.stderr));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The running server has taken the revocation in once the token gets 401.
+    let me = format!("{}/api/me", server.http());
+    eventually(
+        Duration::from_secs(10),
+        "the revoked token gets 401",
+        async || get_as(&me, &token).await.status().as_u16() == 401,
+    )
+    .await;
     let started = std::time::Instant::now();
     let refused = qunjian(
         &replica,

@@ -40,7 +40,7 @@ async fn edits_append_small_rows_and_opening_writes_nothing() {
         township
             .transact("edit", |tx| tx.put(ROOT, "counter", i as i64))
             .expect("edit");
-        // Let samod see each write finish, as an app's pace would.
+        // Not a wait for an event: an app's pace, so samod sees each write finish.
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
     replica.close().await;

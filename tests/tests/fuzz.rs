@@ -42,6 +42,7 @@ use std::time::{Duration, Instant};
 use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT};
+use common::cbor::{self, Cbor, doc_message, join_message, message, text};
 use common::*;
 use futures::{SinkExt, StreamExt};
 use qunjian_client::{Replica, Township};
@@ -131,101 +132,7 @@ impl Rng {
 }
 
 // ---------------------------------------------------------------------------
-// Just enough CBOR to write automerge-repo messages.
-
-#[derive(Clone)]
-enum Cbor {
-    Uint(u64),
-    Text(String),
-    Bytes(Vec<u8>),
-    Array(Vec<Cbor>),
-    Map(Vec<(String, Cbor)>),
-}
-
-fn cbor_head(out: &mut Vec<u8>, major: u8, n: u64) {
-    let m = major << 5;
-    match n {
-        0..=23 => out.push(m | n as u8),
-        24..=0xff => out.extend([m | 24, n as u8]),
-        0x100..=0xffff => {
-            out.push(m | 25);
-            out.extend((n as u16).to_be_bytes());
-        }
-        0x1_0000..=0xffff_ffff => {
-            out.push(m | 26);
-            out.extend((n as u32).to_be_bytes());
-        }
-        _ => {
-            out.push(m | 27);
-            out.extend(n.to_be_bytes());
-        }
-    }
-}
-
-impl Cbor {
-    fn encode_into(&self, out: &mut Vec<u8>) {
-        match self {
-            Cbor::Uint(n) => cbor_head(out, 0, *n),
-            Cbor::Bytes(b) => {
-                cbor_head(out, 2, b.len() as u64);
-                out.extend(b);
-            }
-            Cbor::Text(s) => {
-                cbor_head(out, 3, s.len() as u64);
-                out.extend(s.as_bytes());
-            }
-            Cbor::Array(items) => {
-                cbor_head(out, 4, items.len() as u64);
-                for i in items {
-                    i.encode_into(out);
-                }
-            }
-            Cbor::Map(fields) => {
-                cbor_head(out, 5, fields.len() as u64);
-                for (k, v) in fields {
-                    Cbor::Text(k.clone()).encode_into(out);
-                    v.encode_into(out);
-                }
-            }
-        }
-    }
-}
-
-fn text(s: impl Into<String>) -> Cbor {
-    Cbor::Text(s.into())
-}
-
-/// A CBOR map with text keys: an automerge-repo message.
-fn message(fields: Vec<(&str, Cbor)>) -> Vec<u8> {
-    let mut out = Vec::new();
-    Cbor::Map(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
-    .encode_into(&mut out);
-    out
-}
-
-fn join(sender: &str) -> Vec<u8> {
-    message(vec![
-        ("type", text("join")),
-        ("senderId", text(sender)),
-        ("supportedProtocolVersions", Cbor::Array(vec![text("1")])),
-    ])
-}
-
-/// A `request` or `sync` message.
-fn doc_message(kind: &str, sender: &str, target: &str, doc: &str, data: Vec<u8>) -> Vec<u8> {
-    message(vec![
-        ("type", text(kind)),
-        ("senderId", text(sender)),
-        ("targetId", text(target)),
-        ("documentId", text(doc)),
-        ("data", Cbor::Bytes(data)),
-    ])
-}
+// The automerge-repo messages the fuzz starts from (CBOR: common::cbor).
 
 fn ephemeral(sender: &str, target: &str, doc: &str, count: u64, data: Vec<u8>) -> Vec<u8> {
     message(vec![
@@ -390,7 +297,7 @@ fn confused_fields(rng: &mut Rng, sender: &str, doc: &str) -> Vec<u8> {
 /// `depth` deep (definite or indefinite length).
 fn deeply_nested(sender: &str, target: &str, doc: &str, depth: usize, indefinite: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    cbor_head(&mut out, 5, 6);
+    cbor::head(&mut out, 5, 6);
     for (k, v) in [
         ("type", text("sync")),
         ("senderId", text(sender)),
@@ -556,6 +463,7 @@ async fn keep_editing(
         set_unit_field(&doc, &unit, "v", &value);
         last.insert(unit, value);
         n += 1;
+        // Not a wait for an event: the edits' pace, a device's rather than a flood.
         tokio::time::sleep(EDIT_EVERY).await;
     }
     (n, last)
@@ -932,7 +840,7 @@ impl Fuzzer {
     /// frames, and forged changes for the other township.
     fn seed(&self, ctx: &Ctx, rng: &mut Rng) -> Vec<u8> {
         match rng.below(10) {
-            0 => join(&self.peer),
+            0 => join_message(&self.peer),
             1 | 2 if !ctx.replies.is_empty() => rng.pick(&ctx.replies).clone(),
             3 => self.foreign_changes(ctx, rng),
             _ => self.valid(ctx, rng),
@@ -984,10 +892,10 @@ impl Fuzzer {
                     .iter()
                     .filter(|p| **p != self.peer)
                     .collect();
-                join(rng.pick(&others).as_str())
+                join_message(rng.pick(&others).as_str())
             }
-            2 => join(&format!("qunjian-{:016x}", rng.next())),
-            3 => join(""),
+            2 => join_message(&format!("qunjian-{:016x}", rng.next())),
+            3 => join_message(""),
             4 => message(vec![("type", text("join")), versions]),
             5 => message(vec![
                 ("type", text("join")),
@@ -1021,7 +929,7 @@ impl Fuzzer {
 
     fn truncated(&self, ctx: &Ctx, rng: &mut Rng) -> Vec<u8> {
         let mut seed = match rng.below(4) {
-            0 => join(&self.peer),
+            0 => join_message(&self.peer),
             1 if !ctx.replies.is_empty() => rng.pick(&ctx.replies).clone(),
             2 => self.foreign_changes(ctx, rng),
             _ => self.valid(ctx, rng),
@@ -1106,6 +1014,7 @@ impl Fuzzer {
                     // The previous connection's slot may not be free yet.
                     stats.connect_retries += 1;
                     last = e;
+                    // The pause between retries of the signal itself (the upgrade), counted in the figures.
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
@@ -1148,7 +1057,7 @@ impl Fuzzer {
                     _ => self.next_batch(&ctx, &mut rng),
                 };
                 if join_pending {
-                    batch.insert(0, Message::binary(join(&self.peer)));
+                    batch.insert(0, Message::binary(join_message(&self.peer)));
                 }
                 if !(0..batch.len()).all(|_| ctx.take_frame()) {
                     conn.close().await;
@@ -1243,7 +1152,7 @@ async fn capture(sync_url: &str, token: &str, doc: &str) -> (String, Vec<Vec<u8>
     let me = qunjian_shared::token::peer_id(token);
     let ws = open(sync_url, token).await.expect("capture connection");
     let (mut tx, mut rx) = ws.split();
-    tx.send(Message::binary(join(&me)))
+    tx.send(Message::binary(join_message(&me)))
         .await
         .expect("send join");
     let mut replies = Vec::new();
@@ -1364,6 +1273,7 @@ async fn ten_thousand_bad_frames_leave_syncing_replicas_and_stored_data_intact()
                     Some(200) => ok += 1,
                     other => bad.push(other),
                 }
+                // Not a wait for an event: healthz is sampled twice a second throughout.
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             (ok, bad)
@@ -1492,18 +1402,21 @@ async fn ten_thousand_bad_frames_leave_syncing_replicas_and_stored_data_intact()
             .count();
         (warned, closed)
     };
-    let settle = Instant::now() + Duration::from_secs(10);
-    let log = loop {
-        let log = server.log_lines();
-        let all_there = per_peer.iter().all(|(peer, refusals, ended)| {
-            let (warned, closed) = counts(&log, peer);
-            warned >= *refusals && closed >= *ended
-        });
-        if all_there || Instant::now() > settle {
-            break log;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    // Missing lines after 10 s are reported below, peer by peer.
+    let every_line = poll(
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+        async || {
+            let log = server.log_lines();
+            let all_there = per_peer.iter().all(|(peer, refusals, ended)| {
+                let (warned, closed) = counts(&log, peer);
+                warned >= *refusals && closed >= *ended
+            });
+            if all_there { Ok(log) } else { Err(log) }
+        },
+    )
+    .await;
+    let log = every_line.unwrap_or_else(|log| log);
     let closing: Vec<&String> = log
         .iter()
         .filter(|l| l.contains("closing sync connection"))
@@ -1627,7 +1540,7 @@ fn the_frame_reader_survives_100k_random_and_mutated_inputs() {
         ("data", Cbor::Bytes(empty_sync())),
     ]);
     let seeds: Vec<Vec<u8>> = vec![
-        join(me),
+        join_message(me),
         doc_message("request", me, server, &doc, empty_sync()),
         doc_message("sync", me, server, &doc, intruder_sync(&intruder, 1)),
         ephemeral(me, server, &doc, 3, vec![0xa0]),
@@ -1713,7 +1626,7 @@ async fn short_sessions(ctx: &Ctx, token: &str, doc: &str, n: usize) -> Option<D
         let (tx, rx) = ws.split();
         let mut conn = Conn { tx, rx };
         let frames = vec![
-            Message::binary(join(&me)),
+            Message::binary(join_message(&me)),
             Message::binary(doc_message(
                 "request",
                 &me,
@@ -1779,7 +1692,7 @@ async fn asking_for_unknown_documents_does_not_slow_other_connections() {
     for batch in 0..5u64 {
         let mut frames = Vec::new();
         if batch == 0 {
-            frames.push(Message::binary(join(&me)));
+            frames.push(Message::binary(join_message(&me)));
         }
         for _ in 0..100 {
             let doc = random_doc_id(&mut rng);

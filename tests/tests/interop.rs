@@ -227,21 +227,6 @@ impl JsClient {
 // ---------------------------------------------------------------------------
 // The Rust side
 
-/// Poll `f` until it returns `Some`, at most `limit`.
-async fn eventually<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if let Some(value) = f() {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// How a value sits in the raw document: "str", "uint", "int", "text", ...
 fn stored_kind(township: &Township, path: &[&str]) -> String {
     township.read(|doc| {
@@ -378,7 +363,7 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     js.call(json!({"cmd": "wait_synced", "url": url})).await;
 
     // Our client reads both through the typed API.
-    let enterprise = eventually("the JS unit reaches the Rust replica", SYNC, || {
+    let enterprise = eventually(SYNC, "the JS unit reaches the Rust replica", async || {
         unit_of(&township, &js_unit_id)
     })
     .await;
@@ -392,7 +377,7 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     );
     assert_eq!(enterprise.opened, Some("2012-05-20".parse().expect("date")));
     assert!(!enterprise.union.formed && !enterprise.womens_home.formed);
-    let edited = eventually("the JS edit reaches the Rust replica", SYNC, || {
+    let edited = eventually(SYNC, "the JS edit reaches the Rust replica", async || {
         unit_of(&township, &village_id).filter(|u| u.employees == Some(35))
     })
     .await;
@@ -495,13 +480,13 @@ async fn rust_replicas_sync_through_the_js_sync_server() {
         .add(&Unit::new("湖镇社区", UnitKind::Community))
         .expect("add on b");
     b.wait_synced(&url, SYNC).await.expect("b synced");
-    let seen = eventually("B's edit reaches A", SYNC, || {
+    let seen = eventually(SYNC, "B's edit reaches A", async || {
         unit_of(&ta, &unit_id).filter(|u| u.league.formed)
     })
     .await;
     assert_eq!(seen.league.secretary.as_deref(), Some("王磊"));
     assert!(seen.womens_home.formed, "A's own field stays");
-    eventually("B's unit reaches A", SYNC, || unit_of(&ta, &new_id)).await;
+    eventually(SYNC, "B's unit reaches A", async || unit_of(&ta, &new_id)).await;
     a.wait_synced(&url, SYNC).await.expect("a synced");
     assert_eq!(ta.heads(), tb.heads());
     a.close().await;
@@ -655,7 +640,7 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
         .await;
 
     // Rust sees the JS edits ...
-    let merged = eventually("the JS edits reach the Rust replica", SYNC, || {
+    let merged = eventually(SYNC, "the JS edits reach the Rust replica", async || {
         unit_of(&township, &unit_id)
             .filter(|u| u.women_org.chair.is_some() && u.union.chair.is_some())
     })
@@ -664,9 +649,11 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
     assert_eq!(merged.union.chair.as_deref(), Some("赵建国"));
     assert_eq!(merged.youth, Some(6));
     assert_eq!(merged.league.secretary.as_deref(), Some("陈丽"));
-    let community = eventually("the offline JS unit reaches the Rust replica", SYNC, || {
-        unit_of(&township, &alive_unit)
-    })
+    let community = eventually(
+        SYNC,
+        "the offline JS unit reaches the Rust replica",
+        async || unit_of(&township, &alive_unit),
+    )
     .await;
     assert_eq!(community.kind, UnitKind::Community);
     assert_eq!(community.employees, Some(8));
@@ -729,8 +716,8 @@ async fn js_edits_made_while_our_server_was_down_merge_with_rust_edits() {
 /// Poll a JS client's status until its last connection error is the
 /// server's 401; it must never have had a peer.
 async fn assert_refused(js: &mut JsClient) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
+    let what = format!("JS client {} refused with 401", js.name);
+    eventually(Duration::from_secs(15), &what, async || {
         let status = js.call(json!({"cmd": "status"})).await;
         assert_eq!(
             status["peers"],
@@ -738,19 +725,12 @@ async fn assert_refused(js: &mut JsClient) {
             "JS client {} got a connection: {status}",
             js.name
         );
-        if status["last_error"]
+        let refused = status["last_error"]
             .as_str()
-            .is_some_and(|e| e.contains("401"))
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "JS client {}: no 401 within 15 s: {status}",
-            js.name
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            .is_some_and(|e| e.contains("401"));
+        if refused { Ok(()) } else { Err(status) }
+    })
+    .await;
     // It keeps retrying and keeps being refused.
     let waited = js
         .try_call(json!({"cmd": "wait_connected", "timeout_ms": 1500}))

@@ -9,7 +9,6 @@ mod reports_fixture;
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
-use std::time::Instant;
 
 use automerge::transaction::Transactable;
 use automerge::{ROOT, ReadDoc};
@@ -340,8 +339,7 @@ async fn every_report_matches_the_figures_worked_out_by_hand() {
     );
 
     // --- sync: every township seen by its device, last change recorded ---
-    let deadline = Instant::now() + WAIT;
-    loop {
+    common::eventually(WAIT, "the sync report shows every township", async || {
         let rows = county.rows("sync", "").await;
         assert_eq!(rows.len(), 3);
         let ok = rows.iter().all(|r| {
@@ -350,12 +348,9 @@ async fn every_report_matches_the_figures_worked_out_by_hand() {
                 && r["projected_at"].is_string()
                 && r["read_error"].is_null()
         });
-        if ok {
-            break;
-        }
-        assert!(Instant::now() < deadline, "sync report: {rows:#?}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+        if ok { Ok(()) } else { Err(rows) }
+    })
+    .await;
 
     filters_refuse_and_restrict(&county).await;
     exports_read_back(&county).await;
@@ -556,18 +551,14 @@ async fn foreign_malformed_data_is_a_finding_and_other_townships_stay_right() {
         .transact("foreign app", |tx| tx.put(ROOT, "meta", "not a map"))
         .expect("raw write");
     b.replica.wait_synced(&b.url, WAIT).await.expect("synced");
-    let deadline = Instant::now() + WAIT;
-    let error = loop {
+    let error = common::eventually(WAIT, "the read error is shown", async || {
         let sync = county.rows("sync", &format!("township={B}")).await;
-        if let Some(e) = sync[0]["read_error"].as_str() {
-            break e.to_string();
+        match sync[0]["read_error"].as_str() {
+            Some(e) => Ok(e.to_string()),
+            None => Err(sync),
         }
-        assert!(
-            Instant::now() < deadline,
-            "read error never shown: {sync:#?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     assert!(error.contains("meta"), "{error}");
     let quality = county.rows("quality", &q).await;
     let unreadable: Vec<&Value> = quality

@@ -6,9 +6,9 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{SERVER_BIN, Scratch};
+use common::{SERVER_BIN, Scratch, exit_within};
 
 /// Run `serve --rules <file>` and return its exit status and stderr, or
 /// `None` if it kept running (and was killed) for `wait`.
@@ -24,25 +24,19 @@ fn serve_with_rules(scratch: &Scratch, rules: &str, wait: Duration) -> Option<(b
         .stderr(Stdio::piped())
         .spawn()
         .expect("start county-server");
-    let deadline = Instant::now() + wait;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let mut err = String::new();
-            if let Some(stderr) = child.stderr.take() {
-                for line in BufReader::new(stderr).lines() {
-                    err.push_str(&line.expect("stderr line"));
-                    err.push('\n');
-                }
-            }
-            return Some((status.success(), err));
+    let Some(status) = exit_within(&mut child, wait) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
+    };
+    let mut err = String::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).lines() {
+            err.push_str(&line.expect("stderr line"));
+            err.push('\n');
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
+    Some((status.success(), err))
 }
 
 #[test]

@@ -30,21 +30,10 @@ async fn two_devices(scratch: &Scratch, code: &str) -> (ServerProcess, String, R
     (server, url, a, b)
 }
 
-/// Both replicas hold each other's changes.
+/// Both replicas hold each other's changes (b's heads are the reference).
 async fn settle(url: &str, a: &Replica, b: &Replica) {
-    for _ in 0..3 {
-        a.wait_synced(url, SYNC).await.expect("a synced");
-        b.wait_synced(url, SYNC).await.expect("b synced");
-        let (ta, tb) = (
-            a.township(url).await.expect("a"),
-            b.township(url).await.expect("b"),
-        );
-        if ta.heads() == tb.heads() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("replicas did not settle");
+    let b_heads = async || b.township(url).await.expect("b").heads();
+    converge_with(b_heads, url, &[a, b], SYNC, Duration::from_millis(100)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

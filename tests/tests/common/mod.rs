@@ -4,6 +4,11 @@
 
 #![allow(dead_code)]
 
+pub mod cbor;
+mod wait;
+
+pub use wait::*;
+
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -47,15 +52,21 @@ pub fn terminate(child: &mut Child) -> std::process::ExitStatus {
         .status()
         .expect("run kill");
     assert!(status.success(), "kill -TERM failed");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    exit_within(child, Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("server did not exit within 30s of SIGTERM"))
+}
+
+/// The process's exit status once it has exited, polled (blocking) for at
+/// most `within`; `None` if it still runs.
+pub fn exit_within(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + within;
     loop {
-        if let Some(status) = child.try_wait().expect("wait for server") {
-            return status;
+        if let Some(status) = child.try_wait().expect("wait for the process") {
+            return Some(status);
         }
-        assert!(
-            Instant::now() < deadline,
-            "server did not exit within 30s of SIGTERM"
-        );
+        if Instant::now() > deadline {
+            return None;
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -310,8 +321,7 @@ pub async fn converge_with(
     timeout: Duration,
     pause: Duration,
 ) -> Vec<String> {
-    let deadline = Instant::now() + timeout;
-    loop {
+    eventually_every(timeout, pause, "replicas and server converge", async || {
         for r in replicas {
             r.wait_synced(url, timeout).await.expect("replica syncs");
         }
@@ -321,12 +331,10 @@ pub async fn converge_with(
         }
         let server = server_heads().await;
         if heads.iter().all(|h| *h == server) {
-            return server;
+            Ok(server)
+        } else {
+            Err(format!("replicas {heads:?}, server {server:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "no convergence: replicas {heads:?}, server {server:?}"
-        );
-        tokio::time::sleep(pause).await;
-    }
+    })
+    .await
 }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use qunjian_client::schema::{
     Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, Gender, Honor, HonorLevel,
@@ -116,8 +116,8 @@ pub async fn settle_town(server: &ServerProcess, data_dir: &Path, t: &Town) {
         .wait_synced(&t.url, WAIT)
         .await
         .unwrap_or_else(|e| panic!("{}: not synced: {e}", t.code));
-    let deadline = Instant::now() + WAIT;
-    loop {
+    let what = format!("{} projected", t.code);
+    eventually(WAIT, &what, async || {
         let heads = t.township.heads();
         let server_heads = server.document(t.code).await.heads;
         let projected = projected_heads(data_dir, t.code);
@@ -134,16 +134,14 @@ pub async fn settle_town(server: &ServerProcess, data_dir: &Path, t: &Town) {
                 row["projected_at"].as_str().unwrap_or_default(),
             );
             if !last.is_empty() && at >= last {
-                return;
+                return Ok(());
             }
         }
-        assert!(
-            Instant::now() < deadline,
-            "{}: not projected within {WAIT:?}: replica {heads:?}, server {server_heads:?}, rows {projected:?}",
-            t.code
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Err(format!(
+            "replica {heads:?}, server {server_heads:?}, rows {projected:?}"
+        ))
+    })
+    .await;
 }
 
 /// The heads the township's projected rows were written from, if they were
