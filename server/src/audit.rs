@@ -34,34 +34,21 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
 ";
 
-/// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// A sync connection was accepted.
-    Opened,
-    /// A sync connection ended (detail: why).
-    Closed,
-    /// Sync data received for one document over an interval.
-    Received,
-    /// A request or connection was refused (detail: why).
-    Refused,
-    /// A token was created.
-    TokenCreated,
-    /// A token was revoked.
-    TokenRevoked,
-}
-
-impl Event {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::Opened => "opened",
-            Event::Closed => "closed",
-            Event::Received => "received",
-            Event::Refused => "refused",
-            Event::TokenCreated => "token-created",
-            Event::TokenRevoked => "token-revoked",
-        }
+qunjian_shared::text_enum! {
+    /// What happened, as the `event` column stores it.
+    Event {
+        /// A sync connection was accepted.
+        Opened = "opened" "连接",
+        /// A sync connection ended (detail: why).
+        Closed = "closed" "断开",
+        /// Sync data received for one document over an interval.
+        Received = "received" "接收",
+        /// A request or connection was refused (detail: why).
+        Refused = "refused" "拒绝",
+        /// A token was created.
+        TokenCreated = "token-created" "创建令牌",
+        /// A token was revoked.
+        TokenRevoked = "token-revoked" "吊销令牌",
     }
 }
 

@@ -314,13 +314,7 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
             let conn = schema::open(&data_dir)?;
             let created = tokens::create(&conn, role, label.as_deref(), ActedBy::CommandLine)?;
             if json {
-                let peer_id = qunjian_shared::token::peer_id(&created.token);
-                let body = serde_json::json!({
-                    "token": created.token,
-                    "peer_id": peer_id,
-                    "info": created.info,
-                });
-                println!("{}", serde_json::to_string_pretty(&body)?);
+                println!("{}", serde_json::to_string_pretty(&created)?);
             } else {
                 println!("{}", created.token);
             }

@@ -2,11 +2,23 @@
 //! SQLite, syncs them with township devices over the automerge-repo protocol
 //! (through samod) at `GET /sync`, and answers the county's questions over HTTP.
 //!
-//! The flow, file by file: `cli` parses and dispatches; `serve` wires the
-//! samod repo, storage and HTTP together; `doc_sync` hands WebSockets to
-//! samod; `change_feed` sees which documents gained changes and `watch`
-//! records when; `townships` is the table of townships; `api` and `health` answer
-//! HTTP; `shutdown` stops it all without losing a queued write.
+//! The modules, from the bottom up; each imports only those above it in
+//! this list (docs/design.md draws the flow):
+//!
+//! - `lock`, `clock`, `limits`, `shutdown`: one helper each, no imports.
+//! - `db`: connections to `<data-dir>/qunjian.db`, and nothing of its tables.
+//! - `townships`, `audit`, `peers`, `report_table`, `export`: a table or a
+//!   format each.
+//! - `auth` (tokens, roles, the gate, share policy, refusals) and `reports`
+//!   (pure builders over the projection's tables).
+//! - `projection`: documents into SQL tables, on a worker.
+//! - `schema`: opens the database with every table set up.
+//! - `change_feed`, `watch`: which documents changed, and when.
+//! - `state`: what handlers and sessions share (`AppState`).
+//! - `doc_sync`: one sync connection (socket, message policy, tally).
+//! - `http`: the router, one error type, the handlers.
+//! - `serve`: starts it all, wires the tasks, stops in order.
+//! - `admin`, `cli`: the `qunjian-server` commands.
 
 pub mod admin;
 pub mod audit;

@@ -100,8 +100,50 @@ pub struct TokenInfo {
 pub struct NewToken {
     /// The token; store it now, it cannot be shown again.
     pub token: String,
+    /// The samod peer id a device with this token must sync as.
+    pub peer_id: String,
     /// Its record.
     pub info: TokenInfo,
+}
+
+/// The body a county admin sends to `POST /api/tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateToken {
+    /// `county-admin`, `county-viewer` or `township`.
+    pub role: String,
+    /// The township code, for `township`.
+    pub township: Option<String>,
+    /// What the token is for.
+    pub label: Option<String>,
+}
+
+/// One report as `GET /api/reports` lists it, with where to fetch it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLink {
+    /// The name in URLs (`coverage`, `gaps`, …).
+    pub name: String,
+    /// The JSON report.
+    pub json: String,
+    /// The CSV export.
+    pub csv: String,
+    /// The Excel export.
+    pub xlsx: String,
+}
+
+/// The JSON body of one report (`GET /api/reports/{name}`): the table, and
+/// what it was drawn for. The table's own fields (`name`, `title_zh`,
+/// `columns`, `rows`) are flattened into the same object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportBody<T> {
+    /// The county, from the rules file.
+    pub county: String,
+    /// The date the figures stand on.
+    pub as_of: String,
+    /// The filters applied, as (Chinese label, value).
+    pub filters: Vec<(String, String)>,
+    /// The table.
+    #[serde(flatten)]
+    pub table: T,
 }
 
 /// One row of `GET /api/audit`.

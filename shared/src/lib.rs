@@ -1,9 +1,12 @@
-//! What both sides of Qunjian share: the township document's shape, the JSON
+//! What both sides of Qunjian share: the township document's shape and its
+//! typed edits, validation and conflicts, the county's rules, the JSON
 //! bodies the server sends and clients read, and the SQLite storage that
 //! samod persists documents through on the county server and on every device.
 //!
-//! Everything here is plain data and pure functions except `storage`, which
-//! is the one place that touches a file.
+//! Everything here is plain data and pure functions, with two exceptions
+//! that touch files: `storage` (the SQLite file, its writer and readers)
+//! and `Rules::load`, which reads the county's rules file before handing
+//! the text to the pure `Rules::from_toml_str`.
 
 #![warn(missing_docs)]
 

@@ -164,6 +164,7 @@ pub fn create(
         Ok::<_, TokenError>(created)
     })?;
     Ok(NewToken {
+        peer_id: created.0.peer_id(),
         token: created.1,
         info: created.0.info(),
     })

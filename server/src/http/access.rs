@@ -5,8 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use qunjian_shared::api::{AuditEntry, Me, NewToken, TokenInfo};
-use serde::Deserialize;
+use qunjian_shared::api::{AuditEntry, CreateToken, Me, NewToken, TokenInfo};
 
 use super::{Caller, Failure};
 use crate::audit::{self, AuditQuery};
@@ -65,17 +64,6 @@ pub async fn list_tokens(
     caller.require_admin(&state, "令牌管理")?;
     let rows = state.db.call(tokens::list).await?;
     Ok(Json(rows.iter().map(tokens::TokenRow::info).collect()))
-}
-
-/// The body of `POST /api/tokens`.
-#[derive(Debug, Deserialize)]
-pub struct CreateToken {
-    /// `county-admin`, `county-viewer` or `township`.
-    pub role: String,
-    /// The township code, for `township`.
-    pub township: Option<String>,
-    /// What the token is for.
-    pub label: Option<String>,
 }
 
 /// `POST /api/tokens` (county admin): the token is in the answer, once.

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use qunjian_shared::api::{ReportBody, ReportLink};
 use qunjian_shared::schema::Date;
-use serde::Serialize;
 
 use super::{Caller, Failure};
 use crate::export::{ExportContext, content_disposition, to_csv, to_xlsx};
@@ -16,32 +16,16 @@ use crate::reports::{self, FilterQuery, Filters, ReportName};
 use crate::state::AppState;
 use crate::townships;
 
-/// The JSON body of one report: the table, and what it was drawn for.
-#[derive(Serialize)]
-pub struct ReportBody {
-    /// The county, from the rules file.
-    pub county: String,
-    /// The date the figures stand on.
-    pub as_of: String,
-    /// The filters applied, as (Chinese label, value).
-    pub filters: Vec<(String, String)>,
-    /// The table.
-    #[serde(flatten)]
-    pub table: ReportTable,
-}
-
 /// `GET /api/reports`: the reports there are.
-pub async fn list(_caller: Caller) -> Json<Vec<serde_json::Value>> {
+pub async fn list(_caller: Caller) -> Json<Vec<ReportLink>> {
     Json(
         ReportName::ALL
             .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "name": r.as_str(),
-                    "json": format!("/api/reports/{}", r.as_str()),
-                    "csv": format!("/api/export/{}.csv", r.as_str()),
-                    "xlsx": format!("/api/export/{}.xlsx", r.as_str()),
-                })
+            .map(|r| ReportLink {
+                name: r.as_str().to_string(),
+                json: format!("/api/reports/{r}"),
+                csv: format!("/api/export/{r}.csv"),
+                xlsx: format!("/api/export/{r}.xlsx"),
             })
             .collect(),
     )
@@ -53,7 +37,7 @@ pub async fn report(
     caller: Caller,
     Path(name): Path<String>,
     Query(mut query): Query<FilterQuery>,
-) -> Result<Json<ReportBody>, Failure> {
+) -> Result<Json<ReportBody<ReportTable>>, Failure> {
     let name = parse_name(&name)?;
     query.township = caller.report_scope(&state, query.township.as_deref())?;
     let (filters, ctx) = prepare(&state, &query).await?;

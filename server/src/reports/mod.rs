@@ -28,59 +28,22 @@ use crate::report_table::{Cell, Column, ReportTable};
 /// The name of the county-wide total row.
 pub const TOTAL_ZH: &str = "全县合计";
 
-/// A report, by the name in its URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportName {
-    /// 组建率与配备率.
-    Coverage,
-    /// 应建未建.
-    Gaps,
-    /// 推优入党情况.
-    Nominations,
-    /// 活动开展情况.
-    Activities,
-    /// 荣誉表彰.
-    Honors,
-    /// 联系走访情况.
-    Visits,
-    /// 数据质量.
-    Quality,
-    /// 同步情况.
-    Sync,
+qunjian_shared::text_enum! {
+    /// A report, by the name in its URL, in the order the dashboard and the
+    /// workbook show them.
+    ReportName {
+        Coverage = "coverage" "组建率与配备率",
+        Gaps = "gaps" "应建未建",
+        Nominations = "nominations" "推优入党情况",
+        Activities = "activities" "活动开展情况",
+        Honors = "honors" "荣誉表彰",
+        Visits = "visits" "联系走访情况",
+        Quality = "quality" "数据质量",
+        Sync = "sync" "同步情况",
+    }
 }
 
 impl ReportName {
-    /// Every report, in the order the dashboard and the workbook show them.
-    pub const ALL: &[ReportName] = &[
-        ReportName::Coverage,
-        ReportName::Gaps,
-        ReportName::Nominations,
-        ReportName::Activities,
-        ReportName::Honors,
-        ReportName::Visits,
-        ReportName::Quality,
-        ReportName::Sync,
-    ];
-
-    /// The name in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportName::Coverage => "coverage",
-            ReportName::Gaps => "gaps",
-            ReportName::Nominations => "nominations",
-            ReportName::Activities => "activities",
-            ReportName::Honors => "honors",
-            ReportName::Visits => "visits",
-            ReportName::Quality => "quality",
-            ReportName::Sync => "sync",
-        }
-    }
-
-    /// A report by its URL name.
-    pub fn parse(s: &str) -> Option<ReportName> {
-        ReportName::ALL.iter().copied().find(|r| r.as_str() == s)
-    }
-
     /// Every URL name, for an error message.
     pub fn names() -> String {
         ReportName::ALL

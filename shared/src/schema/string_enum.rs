@@ -6,9 +6,14 @@
 //! One macro defines the enum, its string form, serde, autosurgeon and the
 //! list of values the JSON Schema and SCHEMA.md publish.
 
-/// Define a string-valued enum: `string_enum!(Name "doc" { Variant = "code" "中文", ... })`.
+/// Define an enum whose values are stable strings with a Chinese label:
+/// `text_enum!(Name { Variant = "code" "中文", ... })` gives `ALL`,
+/// `as_str`, `label`, `parse`, `Display`, `FromStr` and serde. For values
+/// stored in the document use [`string_enum!`], which adds autosurgeon and
+/// the JSON Schema's list; this one is for the server's own names (report
+/// names in URLs, audit events in its table).
 #[macro_export]
-macro_rules! string_enum {
+macro_rules! text_enum {
     (
         $(#[$meta:meta])*
         $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $code:literal $label:literal ),+ $(,)? }
@@ -73,6 +78,23 @@ macro_rules! string_enum {
                 let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
                 s.parse().map_err(serde::de::Error::custom)
             }
+        }
+
+    };
+}
+
+/// Define a string-valued enum of the document: `string_enum!(Name "doc" { Variant = "code" "中文", ... })`,
+/// everything [`text_enum!`] gives, plus autosurgeon and the list of values
+/// the JSON Schema and SCHEMA.md publish.
+#[macro_export]
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $code:literal $label:literal ),+ $(,)? }
+    ) => {
+        $crate::text_enum! {
+            $(#[$meta])*
+            $name { $( $(#[$vmeta])* $variant = $code $label ),+ }
         }
 
         impl autosurgeon::Hydrate for $name {
