@@ -196,7 +196,12 @@ impl Serve {
 
 /// The files `serve` leaves in the data directory are its user's alone.
 fn assert_private_files(dir: &Path) {
-    for name in ["qunjian.db", "qunjian.db-wal", "qunjian.db-shm", "admin-token"] {
+    for name in [
+        "qunjian.db",
+        "qunjian.db-wal",
+        "qunjian.db-shm",
+        "admin-token",
+    ] {
         let path = dir.join(name);
         assert_eq!(
             mode(&path),
@@ -268,6 +273,7 @@ async fn the_first_admin_token_is_in_its_file_and_never_printed() {
     assert_eq!(healthz_status(addr).await, 200);
     let (out, err) = server.finish();
 
+    assert_eq!(mode(&dir), 0o700, "a data directory the server creates");
     let file = qunjian_server::auth::tokens::admin_token_path(&dir);
     assert_eq!(mode(&file), 0o600);
     let token = admin_token(&dir);
