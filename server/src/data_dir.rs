@@ -189,6 +189,7 @@ fn try_lock(file: &File) -> std::io::Result<bool> {
     }
 }
 
+/// Off Unix the directory is not locked (the server is built for Linux).
 #[cfg(not(unix))]
 fn try_lock(_file: &File) -> std::io::Result<bool> {
     Ok(true)
