@@ -177,6 +177,8 @@ pub fn main() -> ExitCode {
     if !matches!(cli.command, Command::Serve { .. }) {
         default_sigpipe();
     }
+    // Every command may create the database or its -wal/-shm: private.
+    crate::data_dir::private_umask();
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -243,13 +245,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?;
             // Scripts and tests read this line to learn the port.
             println!("qunjian-server listening on http://{}", server.addr);
-            if let Some(token) = &server.first_admin_token {
+            // The token itself is never printed: a service's journal would
+            // keep it forever. Only where it is, and how to read it.
+            if server.first_admin_token.is_some() {
                 let path = crate::auth::tokens::admin_token_path(&data_dir_for_note);
+                let path = path.display();
                 eprintln!(
-                    "首次启动：已创建县级管理员令牌（只显示这一次，也已写入 {}，仅本用户可读）:\n  {token}\n\
-                     first start: created a county-admin token (shown once; also in {})",
-                    path.display(),
-                    path.display()
+                    "首次启动：已创建县级管理员令牌，保存在 {path}（仅本用户可读），用 `cat {path}` 查看，存好后删除该文件\n\
+                     first start: created a county-admin token in {path} (readable by this user only); \
+                     read it with `cat {path}`, store it elsewhere, then delete the file"
                 );
             }
             server.run_until_signal().await;

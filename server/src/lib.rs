@@ -26,6 +26,7 @@ pub mod auth;
 pub mod change_feed;
 pub mod cli;
 pub mod clock;
+pub mod data_dir;
 pub mod db;
 pub mod doc_sync;
 pub mod export;

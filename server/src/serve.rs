@@ -15,10 +15,10 @@ use tokio::task::JoinHandle;
 use crate::audit::Audit;
 use crate::auth::{DocTownships, Gate, tokens};
 use crate::change_feed::ChangeFeed;
-use crate::db;
 use crate::limits::Limits;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
+use crate::{data_dir, db};
 use crate::{http, peers, projection, schema, watch};
 
 /// What `serve` needs to know.
@@ -39,7 +39,8 @@ pub struct RunningServer {
     /// The address actually bound.
     pub addr: SocketAddr,
     /// The county-admin token created because the data directory had no
-    /// tokens (also written to `<data-dir>/admin-token`); `None` otherwise.
+    /// tokens (written to `<data-dir>/admin-token`); `None` otherwise.
+    /// For in-process tests: never log or print it.
     pub first_admin_token: Option<String>,
     shutdown: Shutdown,
     http: JoinHandle<()>,
@@ -49,6 +50,8 @@ pub struct RunningServer {
     reloader: JoinHandle<()>,
     audit_writer: JoinHandle<()>,
     state: AppState,
+    /// Held until the server is dropped or stopped (or the process ends).
+    _data_dir_lock: data_dir::ServeLock,
 }
 
 /// How long the last audit rows get to be written at shutdown.
@@ -61,6 +64,11 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     use anyhow::Context;
 
+    // One server per data directory, refused before anything is opened.
+    data_dir::create(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let data_dir_lock = data_dir::lock(&config.data_dir)?;
+    data_dir::warn_if_open(&config.data_dir);
     let first_admin_token = {
         let conn = schema::open(&config.data_dir)?;
         tokens::ensure_first_admin(&conn, &config.data_dir)?
@@ -152,6 +160,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         reloader,
         audit_writer,
         state,
+        _data_dir_lock: data_dir_lock,
     })
 }
 
