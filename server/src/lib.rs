@@ -5,7 +5,8 @@
 //! The modules, from the bottom up; each imports only those above it in
 //! this list (docs/design.md draws the flow):
 //!
-//! - `lock`, `clock`, `limits`, `shutdown`: one helper each, no imports.
+//! - `lock`, `clock`, `limits`, `shutdown`, `data_dir`: one helper each, no
+//!   imports (`data_dir`: the directory's lock and file modes).
 //! - `db`: connections to `<data-dir>/qunjian.db`, and nothing of its tables.
 //! - `townships`, `audit`, `peers`, `report_table`, `export`: a table or a
 //!   format each.

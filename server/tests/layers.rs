@@ -13,6 +13,7 @@ const ORDER: &[&str] = &[
     "clock",
     "limits",
     "shutdown",
+    "data_dir",
     "db",
     "townships",
     "audit",
