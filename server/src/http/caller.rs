@@ -70,7 +70,8 @@ impl Caller {
         Err(self.refuse(
             state,
             format!(
-                "此令牌只能查看本乡镇，不能查看乡镇 {township} (this token is for another township)"
+                "此令牌只能查看本乡镇，不能查看乡镇 {} (this token is for another township)",
+                crate::text::clip(township)
             ),
         ))
     }

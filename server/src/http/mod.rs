@@ -6,6 +6,7 @@
 pub mod access;
 pub mod caller;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod reports;
 pub mod sync;
@@ -39,5 +40,7 @@ pub fn router(state: AppState) -> Router {
             get(access::list_tokens).post(access::create_token),
         )
         .route("/api/tokens/{id}", delete(access::revoke_token))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
 }

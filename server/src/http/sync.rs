@@ -44,7 +44,16 @@ pub async fn upgrade(
     };
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+        Err(rejection) => {
+            return Failure::new(
+                rejection.status(),
+                format!(
+                    "/sync 只接受 WebSocket 连接：{} (a WebSocket upgrade is required)",
+                    crate::text::clip(&rejection.body_text())
+                ),
+            )
+            .into_response();
+        }
     };
     let max = state.gate.limits().max_message_bytes;
     ws.max_message_size(max)
