@@ -9,6 +9,8 @@ use qunjian_shared::api::AuditEntry;
 use rusqlite::{Connection, params_from_iter};
 use tokio::sync::mpsc;
 
+pub mod collapse;
+
 use crate::clock::YEARS;
 use crate::db::{self, Db, DbError};
 use crate::text::clip;
@@ -195,13 +197,46 @@ impl Audit {
 }
 
 async fn write_loop(db: Db, mut rx: mpsc::Receiver<Entry>) {
+    let mut collapser = collapse::Collapser::default();
     let mut batch = Vec::new();
-    while rx.recv_many(&mut batch, 512).await > 0 {
-        let rows = std::mem::take(&mut batch);
-        let count = rows.len();
-        if let Err(e) = db.call(move |conn| insert(conn, &rows)).await {
-            tracing::error!(count, "cannot write audit rows: {e}");
+    loop {
+        let due = collapser.next_due();
+        let received = tokio::select! {
+            n = rx.recv_many(&mut batch, 512) => n,
+            () = sleep_until(due) => {
+                write(&db, collapser.due(std::time::Instant::now())).await;
+                continue;
+            }
+        };
+        let now = std::time::Instant::now();
+        if received == 0 {
+            // Every sender is gone: the server is stopping.
+            write(&db, collapser.drain(now)).await;
+            return;
         }
+        let mut rows: Vec<Entry> = std::mem::take(&mut batch)
+            .into_iter()
+            .filter_map(|e| collapser.offer(e, now))
+            .collect();
+        rows.extend(collapser.due(now));
+        write(&db, rows).await;
+    }
+}
+
+async fn sleep_until(due: Option<std::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn write(db: &Db, rows: Vec<Entry>) {
+    if rows.is_empty() {
+        return;
+    }
+    let count = rows.len();
+    if let Err(e) = db.call(move |conn| insert(conn, &rows)).await {
+        tracing::error!(count, "cannot write audit rows: {e}");
     }
 }
 
@@ -374,7 +409,10 @@ mod tests {
             "1899-12-31T00:00:00Z",
         ] {
             let err = normalize_time("until", bad).expect_err(bad).to_string();
-            assert!(err.starts_with("until 参数") && err.contains("1900–2999"), "{err}");
+            assert!(
+                err.starts_with("until 参数") && err.contains("1900–2999"),
+                "{err}"
+            );
         }
         let err = normalize_time("since", &"9".repeat(10_000)).expect_err("long");
         assert!(err.to_string().len() < 400, "{err}");

@@ -131,7 +131,9 @@ mod tests {
 
     #[test]
     fn controls_and_direction_changes_are_unsafe_chinese_is_not() {
-        for c in ['\n', '\r', '\0', '\u{1b}', '\u{7f}', '\u{85}', '\u{202E}', '\u{2066}'] {
+        for c in [
+            '\n', '\r', '\0', '\u{1b}', '\u{7f}', '\u{85}', '\u{202E}', '\u{2066}',
+        ] {
             assert!(is_unsafe(c), "{c:?}");
         }
         for c in "县委组织部 张三 Tablet-1 (a/b)".chars() {

@@ -104,7 +104,14 @@ async fn json_error(response: reqwest::Response, status: u16) -> (String, usize)
 
 fn cli_create(data_dir: &Path, label: &str) -> std::process::Output {
     Command::new(SERVER_BIN)
-        .args(["token", "create", "--role", "county-viewer", "--label", label])
+        .args([
+            "token",
+            "create",
+            "--role",
+            "county-viewer",
+            "--label",
+            label,
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .env("RUST_LOG", "warn")

@@ -122,7 +122,9 @@ pub async fn revoke_token(
 
 fn token_failure(e: TokenError) -> Failure {
     let status = match &e {
-        TokenError::Role(_) | TokenError::BadLabel | TokenError::LabelCharacters => StatusCode::BAD_REQUEST,
+        TokenError::Role(_) | TokenError::BadLabel | TokenError::LabelCharacters => {
+            StatusCode::BAD_REQUEST
+        }
         TokenError::NoSuchTownship(_) | TokenError::NotFound(_) => StatusCode::NOT_FOUND,
         TokenError::LabelInUse(_) => StatusCode::CONFLICT,
         TokenError::Random(_) | TokenError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -72,10 +72,7 @@ impl From<QueryRejection> for Failure {
     fn from(r: QueryRejection) -> Self {
         Failure::new(
             r.status(),
-            format!(
-                "查询参数有误：{} (bad query string)",
-                why(&r.body_text())
-            ),
+            format!("查询参数有误：{} (bad query string)", why(&r.body_text())),
         )
     }
 }

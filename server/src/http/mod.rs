@@ -8,6 +8,7 @@ pub mod caller;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod refusal_log;
 pub mod reports;
 pub mod sync;
 pub mod townships;
@@ -16,7 +17,7 @@ pub mod web;
 use axum::Router;
 use axum::routing::{delete, get};
 
-pub use caller::{Caller, presented_token};
+pub use caller::{Caller, Source, presented_token};
 pub use error::Failure;
 
 use crate::state::AppState;

@@ -84,7 +84,10 @@ pub async fn export(
     let (stem, ext) = file.rsplit_once('.').ok_or_else(|| {
         Failure::new(
             StatusCode::NOT_FOUND,
-            format!("导出文件名应为 <报表>.csv 或 <报表>.xlsx，如 coverage.xlsx，实为“{}”", crate::text::clip(&file)),
+            format!(
+                "导出文件名应为 <报表>.csv 或 <报表>.xlsx，如 coverage.xlsx，实为“{}”",
+                crate::text::clip(&file)
+            ),
         )
     })?;
     let names = if stem == "all" && ext == "xlsx" {

@@ -89,7 +89,9 @@ impl Filters {
             Some(d) => d
                 .parse::<Date>()
                 .ok()
-                .filter(|date| YEARS.contains(&date.year()) && d.starts_with(|c: char| c.is_ascii_digit()))
+                .filter(|date| {
+                    YEARS.contains(&date.year()) && d.starts_with(|c: char| c.is_ascii_digit())
+                })
                 .ok_or_else(|| FilterError::AsOf(d.to_string()))?,
         };
         let organization = match blank(&q.organization) {
@@ -166,7 +168,13 @@ mod tests {
         assert_eq!(err, FilterError::Year("26".into()));
         let err = Filters::parse(&q("", "2026-13-01", ""), today()).unwrap_err();
         assert_eq!(err, FilterError::AsOf("2026-13-01".into()));
-        for bad in ["-2026-01-01", "0000-01-01", "+2026-01-01", "3000-01-01", "1899-12-31"] {
+        for bad in [
+            "-2026-01-01",
+            "0000-01-01",
+            "+2026-01-01",
+            "3000-01-01",
+            "1899-12-31",
+        ] {
             let err = Filters::parse(&q("", bad, ""), today()).unwrap_err();
             assert_eq!(err, FilterError::AsOf(bad.into()));
             assert!(err.to_string().contains("1900–2999"), "{err}");
