@@ -130,10 +130,13 @@ async fn labels_with_control_or_direction_characters_are_refused() {
         .iter()
         .enumerate()
     {
-        let out = cli_create(&dir, bad);
-        assert!(!out.status.success(), "CLI accepted label {bad:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("控制字符"), "CLI message: {stderr}");
+        // An argument cannot hold NUL; the API is where one can arrive.
+        if !bad.contains('\0') {
+            let out = cli_create(&dir, bad);
+            assert!(!out.status.success(), "CLI accepted label {bad:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("控制字符"), "CLI message: {stderr}");
+        }
         let response = http
             .post(format!("{}/api/tokens", server.http))
             .bearer_auth(&admin)

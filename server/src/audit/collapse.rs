@@ -224,7 +224,7 @@ mod tests {
             let at = t0 + Duration::from_micros(i);
             rows.extend(c.offer(refusal("t1", &format!("api: township {i}")), at));
         }
-        rows.extend(c.due(t0 + WINDOW));
+        rows.extend(c.due(t0 + WINDOW + Duration::from_millis(500)));
         assert!(
             rows.len() <= 2 * (KINDS_PER_TOKEN + 1),
             "{} rows",
