@@ -4,12 +4,16 @@
 //! server. Sessions hand rows to one writer task, so a connection never
 //! waits on SQLite to be logged.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use qunjian_shared::api::AuditEntry;
 use rusqlite::{Connection, params_from_iter};
 use tokio::sync::mpsc;
 
+pub mod collapse;
+
+use crate::clock::YEARS;
 use crate::db::{self, Db, DbError};
+use crate::text::clip;
 
 /// The table and the triggers that keep it append-only.
 pub const SCHEMA: &str = "
@@ -180,13 +184,46 @@ impl Audit {
 }
 
 async fn write_loop(db: Db, mut rx: mpsc::Receiver<Entry>) {
+    let mut collapser = collapse::Collapser::default();
     let mut batch = Vec::new();
-    while rx.recv_many(&mut batch, 512).await > 0 {
-        let rows = std::mem::take(&mut batch);
-        let count = rows.len();
-        if let Err(e) = db.call(move |conn| insert(conn, &rows)).await {
-            tracing::error!(count, "cannot write audit rows: {e}");
+    loop {
+        let due = collapser.next_due();
+        let received = tokio::select! {
+            n = rx.recv_many(&mut batch, 512) => n,
+            () = sleep_until(due) => {
+                write(&db, collapser.due(std::time::Instant::now())).await;
+                continue;
+            }
+        };
+        let now = std::time::Instant::now();
+        if received == 0 {
+            // Every sender is gone: the server is stopping.
+            write(&db, collapser.drain(now)).await;
+            return;
         }
+        let mut rows: Vec<Entry> = std::mem::take(&mut batch)
+            .into_iter()
+            .filter_map(|e| collapser.offer(e, now))
+            .collect();
+        rows.extend(collapser.due(now));
+        write(&db, rows).await;
+    }
+}
+
+async fn sleep_until(due: Option<std::time::Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn write(db: &Db, rows: Vec<Entry>) {
+    if rows.is_empty() {
+        return;
+    }
+    let count = rows.len();
+    if let Err(e) = db.call(move |conn| insert(conn, &rows)).await {
+        tracing::error!(count, "cannot write audit rows: {e}");
     }
 }
 
@@ -205,32 +242,46 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// Why a filter was refused.
+/// Why a filter was refused: which parameter, and what it held.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "时间“{0}”无法识别：用 2026-11-24 或 2026-11-24T08:00:00+08:00 (since/until must be a date or RFC 3339)"
+    "{param} 参数应为 1900–2999 年间的日期或时间，如 2026-11-24 或 2026-11-24T08:00:00+08:00，实为“{}” ({param} must be a date or RFC 3339 time, years 1900–2999)",
+    clip(given)
 )]
-pub struct BadTime(String);
+pub struct BadTime {
+    param: &'static str,
+    given: String,
+}
 
-/// A filter time as the table stores times (UTC, milliseconds).
-pub fn normalize_time(text: &str) -> Result<String, BadTime> {
+/// A filter time as the table stores times (UTC, milliseconds); `param`
+/// names it in the error.
+pub fn normalize_time(param: &'static str, text: &str) -> Result<String, BadTime> {
     let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t
-            .with_timezone(&Utc)
-            .to_rfc3339_opts(SecondsFormat::Millis, true));
+    let bad = || BadTime {
+        param,
+        given: text.to_string(),
+    };
+    // A sign or a fifth digit would parse, and compare wrongly as a string.
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(bad());
     }
-    let date =
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| BadTime(text.to_string()))?;
+    let in_range = |t: &DateTime<Utc>| YEARS.contains(&t.year());
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        let t = t.with_timezone(&Utc);
+        return in_range(&t)
+            .then(|| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+            .ok_or_else(bad);
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
     // A cadre's "from the 24th" means the 24th in China, UTC+8.
-    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(|| BadTime(text.to_string()))?;
+    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(bad)?;
     let start = date
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(china).single())
-        .ok_or_else(|| BadTime(text.to_string()))?;
-    Ok(start
-        .with_timezone(&Utc)
-        .to_rfc3339_opts(SecondsFormat::Millis, true))
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|_| YEARS.contains(&date.year()))
+        .ok_or_else(bad)?;
+    Ok(start.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 /// Rows matching `q`, newest first.
@@ -242,11 +293,11 @@ pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, Query
         clauses.push(format!("township = ?{}", args.len()));
     }
     if let Some(s) = &q.since {
-        args.push(normalize_time(s)?);
+        args.push(normalize_time("since", s)?);
         clauses.push(format!("at >= ?{}", args.len()));
     }
     if let Some(u) = &q.until {
-        args.push(normalize_time(u)?);
+        args.push(normalize_time("until", u)?);
         clauses.push(format!("at < ?{}", args.len()));
     }
     if let Some(e) = &q.event {
@@ -329,13 +380,28 @@ mod tests {
     #[test]
     fn dates_mean_midnight_in_china_and_bad_times_are_named() {
         assert_eq!(
-            normalize_time("2026-11-24").expect("date"),
+            normalize_time("since", "2026-11-24").expect("date"),
             "2026-11-23T16:00:00.000Z"
         );
         assert_eq!(
-            normalize_time("2026-11-24T08:00:00+08:00").expect("rfc3339"),
+            normalize_time("since", "2026-11-24T08:00:00+08:00").expect("rfc3339"),
             "2026-11-24T00:00:00.000Z"
         );
-        assert!(normalize_time("yesterday").is_err());
+        assert!(normalize_time("since", "yesterday").is_err());
+        for bad in [
+            "-2026-01-01",
+            "0000-01-01",
+            "+2026-01-01",
+            "3000-01-01",
+            "1899-12-31T00:00:00Z",
+        ] {
+            let err = normalize_time("until", bad).expect_err(bad).to_string();
+            assert!(
+                err.starts_with("until 参数") && err.contains("1900–2999"),
+                "{err}"
+            );
+        }
+        let err = normalize_time("since", &"9".repeat(10_000)).expect_err("long");
+        assert!(err.to_string().len() < 400, "{err}");
     }
 }

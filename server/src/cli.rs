@@ -217,7 +217,9 @@ fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,samod=warn,samod_core=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Colours off: the writer escapes every control character, ESC too.
+        .with_ansi(false)
+        .with_writer(crate::text::SafeStderr)
         .try_init();
 }
 

@@ -42,6 +42,7 @@ pub mod schema;
 pub mod serve;
 pub mod shutdown;
 pub mod state;
+pub mod text;
 pub mod townships;
 pub mod watch;
 

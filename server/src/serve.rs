@@ -141,9 +141,12 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     ));
     let stop = shutdown.clone();
     let http = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.fired().await })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.fired().await })
+        .await;
         if let Err(e) = served {
             tracing::error!("HTTP server failed: {e}");
         }

@@ -3,15 +3,18 @@
 //! the handlers under `http/` and `doc_sync/` import it without importing
 //! the code that starts them.
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use qunjian_shared::SqliteStorage;
 use qunjian_shared::rules::Rules;
 use samod::{AcceptorHandle, Repo};
 
 use crate::audit::{Audit, Entry, Event};
-use crate::auth::{Bucket, DocTownships, Gate, Refusal};
+use crate::auth::{DocTownships, Gate, Refusal};
 use crate::db::Db;
+use crate::http::refusal_log::RefusalLog;
 use crate::lock::lock;
 use crate::peers;
 
@@ -38,9 +41,9 @@ pub struct AppState {
     pub doc_townships: DocTownships,
     /// The audit table's writer.
     pub audit: Audit,
-    /// Refusals of requests without a valid token are audited at this
-    /// rate at most, so a flood of bad requests cannot fill the disk.
-    anonymous_refusals: Arc<Mutex<Bucket>>,
+    /// Refusals in the log: one line at once, then a summary per source.
+    /// (In the audit table, `audit::collapse` bounds them.)
+    refusals: Arc<Mutex<RefusalLog>>,
 }
 
 impl AppState {
@@ -67,29 +70,49 @@ impl AppState {
             gate,
             doc_townships,
             audit,
-            anonymous_refusals: Arc::new(Mutex::new(Bucket::new(
-                ANONYMOUS_BURST,
-                std::time::Instant::now(),
-            ))),
+            refusals: summarize_refusals(),
         }
     }
 
-    /// Audit a refusal of a request that had no valid token (rate-limited).
-    pub fn refused_anonymously(&self, refusal: &Refusal, path: &str) {
-        tracing::debug!(path, "refused: {refusal}");
-        let now = std::time::Instant::now();
-        let allowed = lock(&self.anonymous_refusals)
-            .take(now, ANONYMOUS_REFUSALS_PER_SECOND, ANONYMOUS_BURST)
-            .is_ok();
-        if allowed {
-            self.audit
-                .record(Entry::new(Event::Refused).detail(format!("{path}: {}", refusal.kind())));
+    /// Log and audit a refusal of a request that had no valid token.
+    pub fn refused_anonymously(&self, source: Option<IpAddr>, refusal: &Refusal, path: &str) {
+        self.log_refusal(source, refusal, path);
+        self.audit.record(Entry::new(Event::Refused).detail(format!(
+            "{}: {}",
+            crate::text::clip(path),
+            refusal.kind()
+        )));
+    }
+
+    /// Log a refusal at WARN: the first from `source` at once, the rest in
+    /// a summary line every `refusal_log::WINDOW`.
+    pub fn log_refusal(&self, source: Option<IpAddr>, refusal: &Refusal, path: &str) {
+        let detail = refusal.to_string();
+        let line =
+            lock(&self.refusals).refused(source, refusal.kind(), &detail, path, Instant::now());
+        if let Some(line) = line {
+            tracing::warn!("{line}");
         }
     }
 }
 
-/// Audit rows per second for refusals without a valid token.
-const ANONYMOUS_REFUSALS_PER_SECOND: f64 = 5.0;
-
-/// How many such rows may come at once.
-const ANONYMOUS_BURST: u32 = 20;
+/// The refusal log, and a task writing its summaries while it exists.
+fn summarize_refusals() -> Arc<Mutex<RefusalLog>> {
+    let log = Arc::new(Mutex::new(RefusalLog::default()));
+    let weak = Arc::downgrade(&log);
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(log) = weak.upgrade() else { return };
+                let lines = lock(&log).due(Instant::now());
+                for line in lines {
+                    tracing::warn!("{line}");
+                }
+            }
+        });
+    }
+    log
+}

@@ -100,6 +100,11 @@ pub enum TokenError {
     /// The label is empty or too long.
     #[error("标签应为 1–100 个字符 (label must be 1–100 characters)")]
     BadLabel,
+    /// The label holds a control character or a direction override.
+    #[error(
+        "标签不能含控制字符（换行、NUL 等）或文字方向控制符（如 U+202E） (label must not contain control or bidi override characters)"
+    )]
+    LabelCharacters,
     /// Nothing matches for revoke.
     #[error("没有标签或编号为“{0}”的有效令牌 (no active token with that label or id)")]
     NotFound(String),
@@ -188,6 +193,9 @@ fn insert(
     let id = token::id_of_hash(&hash);
     let label = match label.map(str::trim) {
         Some(l) if l.is_empty() || l.chars().count() > 100 => return Err(TokenError::BadLabel),
+        Some(l) if l.chars().any(crate::text::is_unsafe) => {
+            return Err(TokenError::LabelCharacters);
+        }
         Some(l) => l.to_string(),
         None => default_label(&role, &id),
     };
@@ -282,7 +290,7 @@ fn revoke_row(conn: &Connection, label_or_id: &str) -> Result<TokenRow, TokenErr
         )
         .optional()?;
     let Some(id) = id else {
-        return Err(TokenError::NotFound(wanted.to_string()));
+        return Err(TokenError::NotFound(crate::text::clip(wanted)));
     };
     conn.execute(
         "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
@@ -291,7 +299,7 @@ fn revoke_row(conn: &Connection, label_or_id: &str) -> Result<TokenRow, TokenErr
     list(conn)?
         .into_iter()
         .find(|t| t.id == id)
-        .ok_or(TokenError::NotFound(wanted.to_string()))
+        .ok_or(TokenError::NotFound(crate::text::clip(wanted)))
 }
 
 /// Record use, at most once a minute per token (callers check the cached
@@ -461,6 +469,12 @@ mod tests {
             create(&conn, Role::CountyViewer, Some(" "), ActedBy::CommandLine),
             Err(TokenError::BadLabel)
         ));
+        for bad in ["a\nINFO forged", "a\0b", "abc\u{202E}gpj.exe", "a\u{2067}b"] {
+            assert!(matches!(
+                create(&conn, Role::CountyViewer, Some(bad), ActedBy::CommandLine),
+                Err(TokenError::LabelCharacters)
+            ));
+        }
         assert!(matches!(
             revoke(&conn, "nobody", ActedBy::CommandLine),
             Err(TokenError::NotFound(_))

@@ -2,11 +2,11 @@
 //! and a county admin managing tokens and reading the audit over HTTP
 //! (the same operations as `qunjian-server token …`).
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use qunjian_shared::api::{AuditEntry, CreateToken, Me, NewToken, TokenInfo};
 
+use super::extract::{Json, Path, Query};
 use super::{Caller, Failure};
 use crate::audit::{self, AuditQuery};
 use crate::auth::Role;
@@ -110,7 +110,9 @@ pub async fn revoke_token(
 
 fn token_failure(e: TokenError) -> Failure {
     let status = match &e {
-        TokenError::Role(_) | TokenError::BadLabel => StatusCode::BAD_REQUEST,
+        TokenError::Role(_) | TokenError::BadLabel | TokenError::LabelCharacters => {
+            StatusCode::BAD_REQUEST
+        }
         TokenError::NoSuchTownship(_) | TokenError::NotFound(_) => StatusCode::NOT_FOUND,
         TokenError::LabelInUse(_) => StatusCode::CONFLICT,
         TokenError::Random(_) | TokenError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,7 +2,9 @@
 //! a browser following a download link, `?token=`; checked, counted
 //! against the token's request budget, and asked what it may see.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
@@ -29,6 +31,31 @@ pub fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Option<Strin
     })
 }
 
+/// The address a request came from, when the server was started with
+/// connect info (`serve` does); `None` otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Source(pub Option<std::net::IpAddr>);
+
+impl Source {
+    /// From a request's extensions.
+    pub fn of(parts: &Parts) -> Source {
+        Source(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Source::of(parts))
+    }
+}
+
 /// An authenticated `/api` caller.
 #[derive(Debug, Clone)]
 pub struct Caller(pub TokenRow);
@@ -41,7 +68,7 @@ impl FromRequestParts<AppState> for Caller {
         let row = match state.gate.authenticate(presented.as_deref()).await {
             Ok(row) => row,
             Err(refusal) => {
-                state.refused_anonymously(&refusal, parts.uri.path());
+                state.refused_anonymously(Source::of(parts).0, &refusal, parts.uri.path());
                 return Err(refusal.into());
             }
         };
@@ -70,7 +97,8 @@ impl Caller {
         Err(self.refuse(
             state,
             format!(
-                "此令牌只能查看本乡镇，不能查看乡镇 {township} (this token is for another township)"
+                "此令牌只能查看本乡镇，不能查看乡镇 {} (this token is for another township)",
+                crate::text::clip(township)
             ),
         ))
     }

@@ -13,6 +13,10 @@ use qunjian_shared::api::ApiError;
 use crate::auth::Refusal;
 use crate::db::DbError;
 
+/// The longest message an answer carries (each echo of the client's input
+/// is cut to `text::ECHO_CHARS` before this).
+const MAX_MESSAGE_CHARS: usize = 400;
+
 /// An error as the API sends it.
 #[derive(Debug)]
 pub struct Failure {
@@ -25,11 +29,22 @@ pub struct Failure {
 impl Failure {
     /// A failure with `status` and a message for the user.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        let mut message: String = message.into();
+        // A last guard: an input echoed whole must not make a long answer.
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            message.push('…');
+        }
         Failure {
             status,
-            message: message.into(),
+            message,
             retry_after: None,
         }
+    }
+
+    /// What it says.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// The status it is sent with.
@@ -41,7 +56,7 @@ impl Failure {
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            tracing::error!(status = %self.status, "{}", self.message);
+            tracing::error!(status = %self.status, "{}", crate::text::escape(&self.message));
         }
         let mut response = (
             self.status,
@@ -89,6 +104,28 @@ impl From<Refusal> for Failure {
             retry_after,
         }
     }
+}
+
+/// The answer for a path no route has (router fallback).
+pub async fn not_found(uri: axum::http::Uri) -> Failure {
+    Failure::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "没有这个地址：{} (no such path; the API is under /api)",
+            crate::text::clip(uri.path())
+        ),
+    )
+}
+
+/// The answer for a method a route does not take.
+pub async fn method_not_allowed(method: axum::http::Method) -> Failure {
+    Failure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "此地址不接受 {} 请求 (method not allowed)",
+            crate::text::clip(method.as_str())
+        ),
+    )
 }
 
 impl From<DbError> for Failure {

@@ -6,7 +6,9 @@
 pub mod access;
 pub mod caller;
 pub mod error;
+pub mod extract;
 pub mod health;
+pub mod refusal_log;
 pub mod reports;
 pub mod sync;
 pub mod townships;
@@ -15,7 +17,7 @@ pub mod web;
 use axum::Router;
 use axum::routing::{delete, get};
 
-pub use caller::{Caller, presented_token};
+pub use caller::{Caller, Source, presented_token};
 pub use error::Failure;
 
 use crate::state::AppState;
@@ -39,5 +41,7 @@ pub fn router(state: AppState) -> Router {
             get(access::list_tokens).post(access::create_token),
         )
         .route("/api/tokens/{id}", delete(access::revoke_token))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
 }

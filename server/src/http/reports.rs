@@ -3,12 +3,13 @@
 //! projection tables, so a slow one never holds up sync.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qunjian_shared::api::{ReportBody, ReportLink};
 use qunjian_shared::schema::Date;
 
+use super::extract::{Path, Query};
 use super::{Caller, Failure};
 use crate::export::{ExportContext, content_disposition, to_csv, to_xlsx};
 use crate::report_table::ReportTable;
@@ -67,7 +68,10 @@ pub async fn export(
     let (stem, ext) = file.rsplit_once('.').ok_or_else(|| {
         Failure::new(
             StatusCode::NOT_FOUND,
-            format!("导出文件名应为 <报表>.csv 或 <报表>.xlsx，如 coverage.xlsx，实为“{file}”"),
+            format!(
+                "导出文件名应为 <报表>.csv 或 <报表>.xlsx，如 coverage.xlsx，实为“{}”",
+                crate::text::clip(&file)
+            ),
         )
     })?;
     let names = if stem == "all" && ext == "xlsx" {
@@ -99,7 +103,10 @@ pub async fn export(
         other => {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
-                format!("不支持的导出格式 “{other}”：请用 .csv 或 .xlsx (use .csv or .xlsx)"),
+                format!(
+                    "不支持的导出格式 “{}”：请用 .csv 或 .xlsx (use .csv or .xlsx)",
+                    crate::text::clip(other)
+                ),
             ));
         }
     };
@@ -121,7 +128,8 @@ fn parse_name(name: &str) -> Result<ReportName, Failure> {
         Failure::new(
             StatusCode::NOT_FOUND,
             format!(
-                "没有名为“{name}”的报表，可用: {} (no such report)",
+                "没有名为“{}”的报表，可用: {} (no such report)",
+                crate::text::clip(name),
                 ReportName::names()
             ),
         )
@@ -150,7 +158,10 @@ async fn prepare(
                 None => {
                     return Err(Failure::new(
                         StatusCode::NOT_FOUND,
-                        format!("没有乡镇代码 {code} (no township with code {code})"),
+                        format!(
+                            "没有乡镇代码 {code} (no township with code {code})",
+                            code = crate::text::clip(code)
+                        ),
                     ));
                 }
             }

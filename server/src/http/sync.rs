@@ -9,7 +9,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use super::caller::presented_token;
+use super::caller::{Source, presented_token};
 use super::error::Failure;
 use crate::audit::{Entry, Event};
 use crate::doc_sync::session;
@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// Check the token, take a connection slot, upgrade.
 pub async fn upgrade(
     State(state): State<AppState>,
+    Source(source): Source,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -26,14 +27,14 @@ pub async fn upgrade(
     let row = match state.gate.authenticate(presented.as_deref()).await {
         Ok(row) => row,
         Err(refusal) => {
-            state.refused_anonymously(&refusal, "/sync");
+            state.refused_anonymously(source, &refusal, "/sync");
             return Failure::from(refusal).into_response();
         }
     };
     let guard = match state.gate.open_session(&row) {
         Ok(guard) => guard,
         Err(refusal) => {
-            tracing::warn!(peer = %row.peer_id(), label = %row.label, "sync refused: {refusal}");
+            state.log_refusal(source, &refusal, &format!("/sync (token {})", row.id));
             state.audit.record(
                 Entry::new(Event::Refused)
                     .by(row.actor())
@@ -44,7 +45,16 @@ pub async fn upgrade(
     };
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+        Err(rejection) => {
+            return Failure::new(
+                rejection.status(),
+                format!(
+                    "/sync 只接受 WebSocket 连接：{} (a WebSocket upgrade is required)",
+                    crate::text::clip(&rejection.body_text())
+                ),
+            )
+            .into_response();
+        }
     };
     let max = state.gate.limits().max_message_bytes;
     ws.max_message_size(max)

@@ -3,7 +3,9 @@
 //! `qunjian_shared::api`, so server and clients share one definition.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use super::extract::Path;
 use axum::http::StatusCode;
 use qunjian_shared::api::{DocumentSnapshot, TownshipInfo};
 use qunjian_shared::doc_json;
@@ -85,7 +87,10 @@ async fn find(state: &AppState, code: String) -> Result<townships::Township, Fai
         .ok_or_else(|| {
             Failure::new(
                 StatusCode::NOT_FOUND,
-                format!("没有乡镇代码 {code} (no township with code {code})"),
+                format!(
+                    "没有乡镇代码 {code} (no township with code {code})",
+                    code = crate::text::clip(&code)
+                ),
             )
         })
 }

@@ -9,6 +9,9 @@
 use qunjian_shared::schema::{Date, OrgKind};
 use serde::Deserialize;
 
+use crate::clock::YEARS;
+use crate::text::clip;
+
 /// The query string as it comes, every field optional.
 #[derive(Debug, Default, Deserialize)]
 pub struct FilterQuery {
@@ -39,13 +42,22 @@ pub struct Filters {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
     /// `year` is not a year.
-    #[error("year 参数应为四位年份，如 2026，实为“{0}” (year must be like 2026)")]
+    #[error(
+        "year 参数应为 1900–2999 之间的四位年份，如 2026，实为“{}” (year must be a year 1900–2999, like 2026)",
+        clip(.0)
+    )]
     Year(String),
     /// `as_of` is not a date.
-    #[error("as_of 参数应为日期 YYYY-MM-DD，如 2026-12-31，实为“{0}” (as_of must be YYYY-MM-DD)")]
+    #[error(
+        "as_of 参数应为 1900–2999 年间的日期 YYYY-MM-DD，如 2026-12-31，实为“{}” (as_of must be YYYY-MM-DD, years 1900–2999)",
+        clip(.0)
+    )]
     AsOf(String),
     /// `organization` is not one we know.
-    #[error("organization 参数应为 {allowed} 之一，实为“{given}” (unknown organization)")]
+    #[error(
+        "organization 参数应为 {allowed} 之一，实为“{}” (unknown organization)",
+        clip(given)
+    )]
     Organization {
         /// What was given.
         given: String,
@@ -65,7 +77,7 @@ impl Filters {
         let year = match blank(&q.year) {
             None => None,
             Some(y) => match y.parse::<i32>() {
-                Ok(n) if (1949..=9999).contains(&n) => Some(n),
+                Ok(n) if YEARS.contains(&n) && y.len() == 4 => Some(n),
                 _ => return Err(FilterError::Year(y.to_string())),
             },
         };
@@ -76,7 +88,11 @@ impl Filters {
                 .map_or(today, |end| end.min(today)),
             Some(d) => d
                 .parse::<Date>()
-                .map_err(|_| FilterError::AsOf(d.to_string()))?,
+                .ok()
+                .filter(|date| {
+                    YEARS.contains(&date.year()) && d.starts_with(|c: char| c.is_ascii_digit())
+                })
+                .ok_or_else(|| FilterError::AsOf(d.to_string()))?,
         };
         let organization = match blank(&q.organization) {
             None => None,
@@ -152,6 +168,24 @@ mod tests {
         assert_eq!(err, FilterError::Year("26".into()));
         let err = Filters::parse(&q("", "2026-13-01", ""), today()).unwrap_err();
         assert_eq!(err, FilterError::AsOf("2026-13-01".into()));
+        for bad in [
+            "-2026-01-01",
+            "0000-01-01",
+            "+2026-01-01",
+            "3000-01-01",
+            "1899-12-31",
+        ] {
+            let err = Filters::parse(&q("", bad, ""), today()).unwrap_err();
+            assert_eq!(err, FilterError::AsOf(bad.into()));
+            assert!(err.to_string().contains("1900–2999"), "{err}");
+        }
+        for bad in ["0", "-2026", "+2026", "1899", "3000", "02026"] {
+            let err = Filters::parse(&q(bad, "", ""), today()).unwrap_err();
+            assert_eq!(err, FilterError::Year(bad.into()));
+        }
+        let long = "9".repeat(10_000);
+        let err = Filters::parse(&q("", &long, ""), today()).unwrap_err();
+        assert!(err.to_string().len() < 300, "{err}");
         let err = Filters::parse(&q("", "", "club"), today()).unwrap_err();
         assert!(err.to_string().contains("league"), "{err}");
         let year_end = Filters::parse(&q("2025", "", ""), today()).expect("ok");
