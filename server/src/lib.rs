@@ -5,8 +5,9 @@
 //! The modules, from the bottom up; each imports only those above it in
 //! this list (docs/design.md draws the flow):
 //!
-//! - `lock`, `clock`, `limits`, `shutdown`, `data_dir`: one helper each, no
-//!   imports (`data_dir`: the directory's lock and file modes).
+//! - `lock`, `clock`, `limits`, `shutdown`, `data_dir`, `text`: one helper
+//!   each, no imports (`data_dir`: the directory's lock and file modes;
+//!   `text`: what may reach a label or a log line).
 //! - `db`: connections to `<data-dir>/qunjian.db`, and nothing of its tables.
 //! - `townships`, `audit`, `peers`, `report_table`, `export`: a table or a
 //!   format each.
@@ -15,6 +16,7 @@
 //! - `projection`: documents into SQL tables, on a worker.
 //! - `schema`: opens the database with every table set up.
 //! - `change_feed`, `watch`: which documents changed, and when.
+//! - `refusal_log`: refusals summarized for the log, per source address.
 //! - `state`: what handlers and sessions share (`AppState`).
 //! - `doc_sync`: one sync connection (socket, message policy, tally).
 //! - `http`: the router, one error type, the handlers.
@@ -36,6 +38,7 @@ pub mod limits;
 pub mod lock;
 pub mod peers;
 pub mod projection;
+pub mod refusal_log;
 pub mod report_table;
 pub mod reports;
 pub mod schema;

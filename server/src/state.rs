@@ -14,9 +14,9 @@ use samod::{AcceptorHandle, Repo};
 use crate::audit::{Audit, Entry, Event};
 use crate::auth::{DocTownships, Gate, Refusal};
 use crate::db::Db;
-use crate::http::refusal_log::RefusalLog;
 use crate::lock::lock;
 use crate::peers;
+use crate::refusal_log::RefusalLog;
 
 /// What every request handler can reach.
 #[derive(Clone)]

@@ -8,7 +8,6 @@ pub mod caller;
 pub mod error;
 pub mod extract;
 pub mod health;
-pub mod refusal_log;
 pub mod reports;
 pub mod sync;
 pub mod townships;
