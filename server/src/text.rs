@@ -20,13 +20,21 @@ pub fn is_unsafe(c: char) -> bool {
 /// `text` with every unsafe character written as `\n`, `\r`, `\t`, `\0` or
 /// `\u{…}`, and backslashes doubled so an escape cannot be faked.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_unsafe(c) || c == '\\') {
+    escape_with(text, true)
+}
+
+/// [`escape`], doubling backslashes or not.
+fn escape_with(text: &str, double_backslashes: bool) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| is_unsafe(c) || (double_backslashes && c == '\\'))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
-            '\\' => out.push_str("\\\\"),
+            '\\' if double_backslashes => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -95,21 +103,7 @@ impl<W: Write> Write for SafeWriter<W> {
 /// Like [`escape`], but backslashes stay single: a log line holds many
 /// `Debug`-formatted values whose escapes must read as they are.
 fn escape_log(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if is_unsafe(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    escape_with(text, false)
 }
 
 /// `n` with a comma every three digits: 1,996.
