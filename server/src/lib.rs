@@ -14,6 +14,7 @@ pub mod auth;
 pub mod change_feed;
 pub mod cli;
 pub mod clock;
+pub mod conn;
 pub mod db;
 pub mod doc_sync;
 pub mod export;

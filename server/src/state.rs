@@ -38,6 +38,9 @@ pub struct AppState {
     pub doc_townships: DocTownships,
     /// The audit table's writer.
     pub audit: Audit,
+    /// Bytes of received sync messages in flight (`--max-inflight-mb`),
+    /// shared by every sync connection.
+    pub inflight: Arc<tokio::sync::Semaphore>,
     /// Refusals of requests without a valid token are audited at this
     /// rate at most, so a flood of bad requests cannot fill the disk.
     anonymous_refusals: Arc<Mutex<Bucket>>,
@@ -56,7 +59,13 @@ impl AppState {
         doc_townships: DocTownships,
         audit: Audit,
     ) -> Self {
+        let inflight = Arc::new(tokio::sync::Semaphore::new(
+            gate.limits()
+                .max_inflight_bytes
+                .min(tokio::sync::Semaphore::MAX_PERMITS),
+        ));
         AppState {
+            inflight,
             repo,
             storage,
             acceptor,

@@ -4,6 +4,7 @@
 //! auth, audit) and turn the answer into JSON, CSV or Excel.
 
 pub mod access;
+pub mod body;
 pub mod caller;
 pub mod error;
 pub mod health;
@@ -39,5 +40,9 @@ pub fn router(state: AppState) -> Router {
             get(access::list_tokens).post(access::create_token),
         )
         .route("/api/tokens/{id}", delete(access::revoke_token))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body::bounded,
+        ))
         .with_state(state)
 }
