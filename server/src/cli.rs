@@ -56,7 +56,7 @@ enum Command {
 #[derive(clap::Args)]
 struct LimitArgs {
     /// Largest sync message accepted, in MiB (a township's first sync is
-    /// its whole history in one message; the largest measured is 2.6 MB).
+    /// its whole history in one message; a large township's is about 1.2 MB).
     /// A larger one closes the connection with 1009.
     #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_MESSAGE_MB, env = "QUNJIAN_MAX_MESSAGE_MB")]
     max_message_mb: usize,

@@ -48,8 +48,10 @@ pub struct Limits {
 
 /// The largest sync message by default, in MiB. The largest real one is a
 /// new device's first sync of a township, which carries the township's
-/// whole saved document at most once: 2.6 MB for `bench-document`'s large
-/// township (docs/BENCHMARKS.md), so 16 MiB is over 4× that.
+/// whole document at most once; `bench-document`'s township (500 units,
+/// 3,000 people, 22,441 changes) saves to 1.19 MB (docs/BENCHMARKS.md).
+/// 16 MiB is over 13× that: room for a township that grows for years, or a
+/// sync that sends changes one by one rather than compressed.
 pub const DEFAULT_MAX_MESSAGE_MB: usize = 16;
 
 /// Received sync messages in flight by default, in MiB: sixteen of the

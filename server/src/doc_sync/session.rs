@@ -254,9 +254,7 @@ impl Reader {
             }
             match message {
                 Message::Binary(bytes) => {
-                    let Some(permit) = self.in_flight(bytes.len()).await else {
-                        return None;
-                    };
+                    let permit = self.in_flight(bytes.len()).await?;
                     match self.inspector.inspect(&bytes).await {
                         Handling::Pass => {
                             self.held = Some(permit);
