@@ -56,12 +56,40 @@ enum Command {
 #[derive(clap::Args)]
 struct LimitArgs {
     /// Largest sync message accepted, in MiB (a township's first sync is
-    /// its whole history in one message).
-    #[arg(long, default_value_t = 64, env = "QUNJIAN_MAX_MESSAGE_MB")]
+    /// its whole history in one message; a large township's is about 1.2 MB).
+    /// A larger one closes the connection with 1009.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_MESSAGE_MB, env = "QUNJIAN_MAX_MESSAGE_MB")]
     max_message_mb: usize,
+    /// Received sync messages being checked and handed to the document
+    /// store at once, all connections together, in MiB; past it connections
+    /// wait before reading their next message.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_INFLIGHT_MB, env = "QUNJIAN_MAX_INFLIGHT_MB")]
+    max_inflight_mb: usize,
     /// Sync connections one token may have open at once.
     #[arg(long, default_value_t = 4, env = "QUNJIAN_CONNECTIONS_PER_TOKEN")]
     connections_per_token: usize,
+    /// TCP connections open at once; one more is closed at once. Default:
+    /// the open-file limit (raised to its hard limit) less 256 for the
+    /// server's own files.
+    #[arg(long, env = "QUNJIAN_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// TCP connections open at once from one IP address; one more is closed
+    /// at once. Devices behind one NAT share an address, so this is sized
+    /// for a township office. A --trust-proxy address is exempt (have the
+    /// proxy cap per client, e.g. nginx limit_conn).
+    #[arg(long, default_value_t = crate::limits::DEFAULT_CONNECTIONS_PER_ADDRESS, env = "QUNJIAN_CONNECTIONS_PER_ADDRESS")]
+    connections_per_address: usize,
+    /// Seconds a connection may take to send a request's headers, or to
+    /// send its next request on a kept-alive connection, before it is closed.
+    #[arg(long, default_value_t = 15, env = "QUNJIAN_HEADER_TIMEOUT")]
+    header_timeout: u64,
+    /// Seconds a request may take to send its body before it is answered 408.
+    #[arg(long, default_value_t = 15, env = "QUNJIAN_BODY_TIMEOUT")]
+    body_timeout: u64,
+    /// The address of a reverse proxy (the TLS proxy) whose
+    /// X-Forwarded-For names the client; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',', env = "QUNJIAN_TRUST_PROXY")]
+    trust_proxy: Vec<std::net::IpAddr>,
     /// /api requests per second per token (bursts of twice this pass).
     #[arg(long, default_value_t = 20, env = "QUNJIAN_API_RATE")]
     api_rate: u32,
@@ -77,17 +105,23 @@ struct LimitArgs {
 impl LimitArgs {
     fn limits(&self) -> anyhow::Result<crate::limits::Limits> {
         if self.max_message_mb == 0
+            || self.max_inflight_mb == 0
             || self.connections_per_token == 0
+            || self.max_connections == Some(0)
+            || self.connections_per_address == 0
+            || self.header_timeout == 0
+            || self.body_timeout == 0
             || self.api_rate == 0
             || self.sync_rate == 0
         {
             anyhow::bail!(
-                "--max-message-mb、--connections-per-token、--api-rate、--sync-rate 必须大于 0 (limits must be positive)"
+                "--max-message-mb、--max-inflight-mb、--connections-per-token、--max-connections、--connections-per-address、--header-timeout、--body-timeout、--api-rate、--sync-rate 必须大于 0 (limits must be positive)"
             );
         }
         if self.idle_timeout < 5 {
             anyhow::bail!("--idle-timeout 至少 5 秒 (at least 5 seconds)");
         }
+        let secs = std::time::Duration::from_secs;
         Ok(crate::limits::Limits {
             max_message_bytes: self.max_message_mb.saturating_mul(1024 * 1024),
             connections_per_token: self.connections_per_token,
@@ -95,7 +129,15 @@ impl LimitArgs {
             api_burst: self.api_rate.saturating_mul(2),
             sync_rate: f64::from(self.sync_rate),
             sync_burst: self.sync_rate.saturating_mul(5),
-            idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
+            idle_timeout: secs(self.idle_timeout),
+            max_inflight_bytes: self.max_inflight_mb.saturating_mul(1024 * 1024),
+            max_connections: self
+                .max_connections
+                .unwrap_or_else(crate::limits::default_max_connections),
+            connections_per_address: self.connections_per_address,
+            header_timeout: secs(self.header_timeout),
+            body_timeout: secs(self.body_timeout),
+            trusted_proxies: self.trust_proxy.clone(),
         })
     }
 }

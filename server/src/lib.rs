@@ -20,6 +20,8 @@
 //! - `state`: what handlers and sessions share (`AppState`).
 //! - `doc_sync`: one sync connection (socket, message policy, tally).
 //! - `http`: the router, one error type, the handlers.
+//! - `conn`: the accept loop (connection caps, header timeout, client
+//!   address behind a trusted proxy).
 //! - `serve`: starts it all, wires the tasks, stops in order.
 //! - `admin`, `cli`: the `qunjian-server` commands.
 
@@ -29,6 +31,7 @@ pub mod auth;
 pub mod change_feed;
 pub mod cli;
 pub mod clock;
+pub mod conn;
 pub mod data_dir;
 pub mod db;
 pub mod doc_sync;

@@ -140,17 +140,12 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         shutdown.subscribe(),
     ));
     let stop = shutdown.clone();
-    let http = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.fired().await })
-        .await;
-        if let Err(e) = served {
-            tracing::error!("HTTP server failed: {e}");
-        }
-    });
+    // Not axum::serve: conn::serve caps connections, gives hyper its
+    // header-read timeout and puts ConnectInfo<SocketAddr> on each request.
+    let conn_limits = crate::conn::ConnLimits::from(&config.limits);
+    let http = tokio::spawn(crate::conn::serve(listener, app, conn_limits, async move {
+        stop.fired().await
+    }));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "county server listening");
     Ok(RunningServer {
         addr,

@@ -44,6 +44,9 @@ pub struct AppState {
     /// Refusals in the log: one line at once, then a summary per source.
     /// (In the audit table, `audit::collapse` bounds them.)
     refusals: Arc<Mutex<RefusalLog>>,
+    /// Bytes of received sync messages in flight (`--max-inflight-mb`),
+    /// shared by every sync connection.
+    pub inflight: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -59,7 +62,13 @@ impl AppState {
         doc_townships: DocTownships,
         audit: Audit,
     ) -> Self {
+        let inflight = Arc::new(tokio::sync::Semaphore::new(
+            gate.limits()
+                .max_inflight_bytes
+                .min(tokio::sync::Semaphore::MAX_PERMITS),
+        ));
         AppState {
+            inflight,
             repo,
             storage,
             acceptor,

@@ -31,6 +31,7 @@ const ORDER: &[&str] = &[
     "state",
     "doc_sync",
     "http",
+    "conn",
     "serve",
     "admin",
     "cli",

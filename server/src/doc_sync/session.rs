@@ -8,11 +8,13 @@
 //! closed. `tally` counts what arrived, `close` says why it ended.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures::{SinkExt, StreamExt};
 use samod::{DocumentId, PeerId, Transport};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::close::{Close, CloseCode, Closing, ReadError, fit_close_reason, read_error};
@@ -58,6 +60,11 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         cancel: cancel.clone(),
         closing: closing.clone(),
         idle: limits.idle_timeout,
+        inflight: state.inflight.clone(),
+        held: None,
+        inflight_total: limits
+            .max_inflight_bytes
+            .min(tokio::sync::Semaphore::MAX_PERMITS),
         budget: Budget {
             bucket: Bucket::new(limits.sync_burst, Instant::now()),
             rate: limits.sync_rate,
@@ -184,6 +191,13 @@ struct Reader {
     cancel: CancellationToken,
     closing: Closing,
     idle: Duration,
+    /// The server's budget of received bytes in flight (`--max-inflight-mb`).
+    inflight: Arc<Semaphore>,
+    /// The part of it the message last handed to samod holds, until samod
+    /// asks for the next one (by then it has taken that message over).
+    held: Option<OwnedSemaphorePermit>,
+    /// The budget's size, the most one message takes of it.
+    inflight_total: usize,
     budget: Budget,
     inspector: Inspector,
 }
@@ -198,6 +212,8 @@ struct Budget {
 impl Reader {
     /// The next message for samod, or `None` to end the connection.
     async fn step(mut self) -> Option<(Result<Vec<u8>, std::convert::Infallible>, Self)> {
+        // samod asks for the next message: it has the last one.
+        self.held = None;
         loop {
             let next = tokio::select! {
                 _ = self.cancel.cancelled() => return None,
@@ -237,16 +253,22 @@ impl Reader {
                 return None;
             }
             match message {
-                Message::Binary(bytes) => match self.inspector.inspect(&bytes).await {
-                    Handling::Pass => return Some((Ok(bytes.to_vec()), self)),
-                    Handling::Answer(reply) => {
-                        if self.reply.send(reply).await.is_err() {
-                            return None;
+                Message::Binary(bytes) => {
+                    let permit = self.in_flight(bytes.len()).await?;
+                    match self.inspector.inspect(&bytes).await {
+                        Handling::Pass => {
+                            self.held = Some(permit);
+                            return Some((Ok(bytes.to_vec()), self));
                         }
+                        Handling::Answer(reply) => {
+                            if self.reply.send(reply).await.is_err() {
+                                return None;
+                            }
+                        }
+                        Handling::Drop => {}
+                        Handling::Close(close) => return self.end(close),
                     }
-                    Handling::Drop => {}
-                    Handling::Close(close) => return self.end(close),
-                },
+                }
                 Message::Text(_) => {
                     return self.end(Close::new(
                         CloseCode::Policy,
@@ -257,6 +279,18 @@ impl Reader {
                 Message::Ping(_) | Message::Pong(_) => continue,
                 Message::Close(_) => return None,
             }
+        }
+    }
+
+    /// Take `len` bytes of the server's in-flight budget for a message just
+    /// read (all of it for a message larger than the whole budget); waits
+    /// while other connections hold it, and meanwhile this socket is not
+    /// read. `None` when the connection was cancelled meanwhile.
+    async fn in_flight(&self, len: usize) -> Option<OwnedSemaphorePermit> {
+        let n = u32::try_from(len.clamp(1, self.inflight_total)).unwrap_or(u32::MAX);
+        tokio::select! {
+            _ = self.cancel.cancelled() => None,
+            permit = self.inflight.clone().acquire_many_owned(n) => permit.ok(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! auth, audit) and turn the answer into JSON, CSV or Excel.
 
 pub mod access;
+pub mod body;
 pub mod caller;
 pub mod error;
 pub mod extract;
@@ -42,5 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tokens/{id}", delete(access::revoke_token))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body::bounded,
+        ))
         .with_state(state)
 }

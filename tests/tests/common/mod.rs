@@ -125,6 +125,11 @@ impl ServerProcess {
         }
     }
 
+    /// The server's process id (for /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The county-admin token the first start wrote to `<data-dir>/admin-token`.
     pub fn admin_token(&self) -> String {
         admin_token(&self.data_dir)
