@@ -1,6 +1,8 @@
 //! `qunjian`: the operator's tool on a township device. It works on a
 //! local replica file; `sync` talks to the county server, everything else
-//! works offline.
+//! works offline. Every command is a call into `qunjian-client`, the
+//! library a township app embeds; this crate only parses arguments and
+//! prints. It is a library so tests build the very same tool (`main`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,7 +119,8 @@ fn default_sigpipe() {
     }
 }
 
-fn main() -> ExitCode {
+/// Run the `qunjian` command line and give its exit code.
+pub fn main() -> ExitCode {
     default_sigpipe();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG").unwrap_or_else(|_| {
