@@ -59,7 +59,10 @@ fn private_error(data_dir: &Path, source: std::io::Error) -> DbError {
 
 /// Run `f` in a transaction: a new one, committed if `f` succeeds, or the
 /// caller's if one is open (SQLite does not nest them), so a function that
-/// must write two tables together can also be part of a larger write.
+/// must write two tables together can also be part of a larger write. A
+/// new one takes the write lock at once (IMMEDIATE): a deferred one that
+/// reads first cannot wait for a running server's writer when it comes to
+/// write, and fails with "database is locked" instead.
 pub fn in_transaction<T, E>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, E>,
@@ -70,7 +73,7 @@ where
     if !conn.is_autocommit() {
         return f(conn);
     }
-    let tx = conn.unchecked_transaction()?;
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let out = f(&tx)?;
     tx.commit()?;
     Ok(out)
