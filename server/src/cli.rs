@@ -39,6 +39,11 @@ enum Command {
         rules: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+        /// Seconds a stop (SIGTERM, Ctrl-C) waits for documents to be saved
+        /// and queued writes to become durable; past it the server exits
+        /// with an error naming how many writes were not stored.
+        #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS")]
+        stop_timeout: u64,
     },
     /// Manage access tokens (令牌): create, list, revoke.
     Token {
@@ -226,6 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             rules,
             limits,
+            stop_timeout,
         } => {
             let limits = limits.limits()?;
             let rules = match rules {
@@ -239,6 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 listen,
                 rules,
                 limits,
+                stop_timeout: std::time::Duration::from_secs(stop_timeout),
             })
             .await?;
             // Scripts and tests read this line to learn the port.
@@ -252,7 +259,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     path.display()
                 );
             }
-            server.run_until_signal().await;
+            server.run_until_signal().await?;
             Ok(())
         }
         Command::Token { command } => token_command(command),
