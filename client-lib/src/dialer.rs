@@ -160,19 +160,22 @@ impl Dialer for WsDialer {
             let dialed =
                 tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
                     .await;
-            let message = |response: &tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>| {
-                response
-                    .body()
-                    .as_deref()
-                    .and_then(|b| serde_json::from_slice::<ApiError>(b).ok())
-                    .map_or_else(|| response.status().to_string(), |e| e.error)
-            };
+            let message =
+                |response: &tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>| {
+                    response
+                        .body()
+                        .as_deref()
+                        .and_then(|b| serde_json::from_slice::<ApiError>(b).ok())
+                        .map_or_else(|| response.status().to_string(), |e| e.error)
+                };
             match dialed {
                 Err(WsErrorKind::Http(response)) if response.status().as_u16() == 503 => {
                     // Storage is failing there: keep the changes, retry.
                     let message = message(&response);
                     trouble.set(Some(message.clone()));
-                    Err(DialError::transient(WsError(format!("HTTP 503: {message}"))))
+                    Err(DialError::transient(WsError(format!(
+                        "HTTP 503: {message}"
+                    ))))
                 }
                 Ok((ws, _response)) => {
                     trouble.set(None);

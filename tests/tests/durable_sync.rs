@@ -80,7 +80,8 @@ fn on_disk(conn: &rusqlite::Connection, url: &str) -> Automerge {
         .expect("query");
     let mut doc = Automerge::new();
     for row in rows {
-        doc.load_incremental(&row.expect("row")).expect("a stored chunk loads");
+        doc.load_incremental(&row.expect("row"))
+            .expect("a stored chunk loads");
     }
     doc
 }
@@ -103,7 +104,8 @@ async fn a_change_the_server_cannot_store_is_never_acknowledged_and_syncs_after_
     let port = free_port();
     let server = ServerProcess::start(&data, port);
     let base = server.http();
-    let replica = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
+    let replica =
+        connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
 
     let side = side(&data);
     side.execute_batch(BREAK).expect("break the disk");
@@ -186,7 +188,8 @@ async fn once_wait_synced_returns_the_change_is_in_the_servers_file() {
     let token = township_token(&data, CODE);
     let port = free_port();
     let server = ServerProcess::start(&data, port);
-    let replica = connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
+    let replica =
+        connected_replica(&scratch.replica_file("a"), &server.sync_url(), &url, &token).await;
     let side = side(&data);
     let doc = replica.township(&url).await.expect("doc");
 
@@ -261,9 +264,13 @@ async fn sigterm_while_the_disk_fails_ends_within_the_stop_timeout_and_says_what
     let token = township_token(&data, CODE);
     let log = scratch.replica_file("server-log");
     let (mut child, addr) = start_logged(&data, &log);
-    let replica =
-        connected_replica(&scratch.replica_file("a"), &format!("ws://{addr}/sync"), &url, &token)
-            .await;
+    let replica = connected_replica(
+        &scratch.replica_file("a"),
+        &format!("ws://{addr}/sync"),
+        &url,
+        &token,
+    )
+    .await;
 
     let side = side(&data);
     side.execute_batch(BREAK).expect("break the disk");
@@ -289,7 +296,10 @@ async fn sigterm_while_the_disk_fails_ends_within_the_stop_timeout_and_says_what
         std::thread::sleep(Duration::from_millis(20));
     };
     let stderr = strip_ansi(&std::fs::read_to_string(&log).expect("read the server's log"));
-    assert!(!exit.success(), "exit {exit:?} after an incomplete stop; log:\n{stderr}");
+    assert!(
+        !exit.success(),
+        "exit {exit:?} after an incomplete stop; log:\n{stderr}"
+    );
     assert!(
         stderr
             .lines()
