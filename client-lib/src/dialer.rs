@@ -3,9 +3,12 @@
 //! samod has a tungstenite dialer of its own, but it pulls in native-tls
 //! (OpenSSL) and cannot add headers to the upgrade request; ours presents
 //! the device's token (`Authorization: Bearer`), treats the server's 401
-//! or 403 as final (retrying a revoked token forever helps nobody), and
-//! builds without system libraries.
+//! or 403 as final (retrying a revoked token forever helps nobody), keeps
+//! retrying after a 503 (the server's storage is failing) but remembers
+//! it so the replica can say why it is not syncing, and builds without
+//! system libraries.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt, TryStreamExt, future::BoxFuture};
@@ -59,6 +62,24 @@ pub struct WsDialer {
     url: Url,
     token: Option<String>,
     tls: Option<Tls>,
+    trouble: ServerTrouble,
+}
+
+/// What the server said the last time a connection attempt was turned
+/// away for a reason that retrying may cure: its storage is failing
+/// (HTTP 503). Cleared by any other outcome of an attempt.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServerTrouble(Arc<Mutex<Option<String>>>);
+
+impl ServerTrouble {
+    fn set(&self, message: Option<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = message;
+    }
+
+    /// The server's message, while its last answer was a 503.
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 impl WsDialer {
@@ -69,7 +90,14 @@ impl WsDialer {
             url,
             token: None,
             tls: None,
+            trouble: ServerTrouble::default(),
         }
+    }
+
+    /// Record 503 answers in `trouble` (the replica reads it).
+    pub(crate) fn with_trouble(mut self, trouble: ServerTrouble) -> Self {
+        self.trouble = trouble;
+        self
     }
 
     /// Trust these roots for wss:// (e.g. [`Tls::with_extra_ca_pem`]).
@@ -111,6 +139,7 @@ impl Dialer for WsDialer {
         let url = self.url.clone();
         let token = self.token.clone();
         let tls = self.tls.clone();
+        let trouble = self.trouble.clone();
         Box::pin(async move {
             let mut request = url
                 .as_str()
@@ -128,24 +157,43 @@ impl Dialer for WsDialer {
                 )),
                 _ => None,
             };
-            match tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
-                .await
-            {
-                Ok((ws, _response)) => Ok(ws_transport(ws)),
-                Err(WsErrorKind::Http(response))
-                    if matches!(response.status().as_u16(), 401 | 403) =>
-                {
-                    let message = response
+            let dialed =
+                tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
+                    .await;
+            let message =
+                |response: &tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>| {
+                    response
                         .body()
                         .as_deref()
                         .and_then(|b| serde_json::from_slice::<ApiError>(b).ok())
-                        .map_or_else(|| response.status().to_string(), |e| e.error);
+                        .map_or_else(|| response.status().to_string(), |e| e.error)
+                };
+            match dialed {
+                Err(WsErrorKind::Http(response)) if response.status().as_u16() == 503 => {
+                    // Storage is failing there: keep the changes, retry.
+                    let message = message(&response);
+                    trouble.set(Some(message.clone()));
+                    Err(DialError::transient(WsError(format!(
+                        "HTTP 503: {message}"
+                    ))))
+                }
+                Ok((ws, _response)) => {
+                    trouble.set(None);
+                    Ok(ws_transport(ws))
+                }
+                Err(WsErrorKind::Http(response))
+                    if matches!(response.status().as_u16(), 401 | 403) =>
+                {
+                    trouble.set(None);
                     Err(DialError::PermanentFailure(Refused {
                         status: response.status().as_u16(),
-                        message,
+                        message: message(&response),
                     }))
                 }
-                Err(e) => Err(DialError::transient(e)),
+                Err(e) => {
+                    trouble.set(None);
+                    Err(DialError::transient(e))
+                }
             }
         })
     }

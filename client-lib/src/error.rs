@@ -48,6 +48,13 @@ pub enum ClientError {
     /// allowed); syncing has stopped.
     #[error("{0}; ask the county for a new token")]
     Refused(crate::dialer::Refused),
+    /// The server turned the connection away because its storage is
+    /// failing (HTTP 503): this replica's changes are not on the server
+    /// and stay here; the dialer keeps retrying in the background.
+    #[error(
+        "服务器存储故障，修改仍保存在本设备，后台会继续重试 (the server cannot store changes now; they stay on this device and syncing keeps retrying): {0}"
+    )]
+    ServerStorageFailing(String),
     /// TLS could not be set up (a bad CA file).
     #[error("TLS: {0}")]
     Tls(String),

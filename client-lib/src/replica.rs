@@ -15,7 +15,7 @@ use samod::{
 };
 use url::Url;
 
-use crate::dialer::Refused;
+use crate::dialer::{Refused, ServerTrouble};
 use crate::{Backoff, ClientError, SyncStatus, Township, WsDialer};
 
 /// A township device's local copy of its documents.
@@ -30,6 +30,8 @@ pub struct Replica {
 #[derive(Default)]
 struct Inner {
     dialer: Option<DialerHandle<Refused>>,
+    /// What the current dialer last heard from a server turning it away.
+    trouble: ServerTrouble,
     tls: Option<crate::Tls>,
     handles: HashMap<DocumentId, DocHandle>,
 }
@@ -106,8 +108,12 @@ impl Replica {
         if let Some(tls) = self.lock().tls.clone() {
             ws = ws.with_tls(tls);
         }
+        let trouble = ServerTrouble::default();
+        ws = ws.with_trouble(trouble.clone());
         let dialer = self.repo.dial(backoff.into(), Arc::new(ws))?;
-        self.lock().dialer = Some(dialer);
+        let mut inner = self.lock();
+        inner.dialer = Some(dialer);
+        inner.trouble = trouble;
         Ok(())
     }
 
@@ -134,6 +140,24 @@ impl Replica {
             Some(Err(samod::DialerFailed::PermanentFailure(refused))) => Some((*refused).clone()),
             _ => None,
         }
+    }
+
+    /// Why the server turns this replica's connections away while retrying
+    /// may still help: its storage is failing (the server's message). `None`
+    /// once a connection attempt ends any other way.
+    pub fn server_trouble(&self) -> Option<String> {
+        let inner = self.lock();
+        inner.dialer.as_ref()?;
+        inner.trouble.get()
+    }
+
+    /// [`server_trouble`](Self::server_trouble) as the error to return,
+    /// unless a connection is up.
+    fn trouble_error(&self) -> Option<ClientError> {
+        if self.is_connected() {
+            return None;
+        }
+        self.server_trouble().map(ClientError::ServerStorageFailing)
     }
 
     /// Whether a connection to the server is up right now.
@@ -168,14 +192,14 @@ impl Replica {
                 self.lock().handles.insert(id, handle.clone());
                 Ok(handle)
             }
-            None => Err(ClientError::NotFound {
+            None => Err(self.trouble_error().unwrap_or(ClientError::NotFound {
                 url: url.to_string(),
                 reason: if self.is_connected() {
                     "the server does not have it"
                 } else {
                     "the server cannot be reached now"
                 },
-            }),
+            })),
         }
     }
 
@@ -207,13 +231,19 @@ impl Replica {
                     if server_said_no {
                         return Ok(None);
                     }
+                    if let Some(trouble) = self.trouble_error() {
+                        return Err(trouble);
+                    }
                 }
                 SearchState::Requesting(_) | SearchState::Loading => {}
             }
-            match tokio::time::timeout_at(deadline, updates.next()).await {
+            // Look again now and then: a refused dial is no search update.
+            let wake = deadline.min(tokio::time::Instant::now() + RECHECK);
+            match tokio::time::timeout_at(wake, updates.next()).await {
                 Ok(Some(next)) => state = next,
                 Ok(None) => return Err(ClientError::Stopped),
-                Err(_) => return Ok(None),
+                Err(_) if wake >= deadline => return Ok(None),
+                Err(_) => {}
             }
         }
     }
@@ -252,6 +282,13 @@ impl Replica {
 
     /// Wait until the server holds every local change of `url` and we hold
     /// the server's, or `timeout` passes (then the error carries the status).
+    ///
+    /// "The server holds" means durably: the county server advertises only
+    /// heads whose changes are committed to its disk (samod-core patch 6),
+    /// so while its storage fails this does not return `Ok`. When the
+    /// server turns the connection away for that reason (HTTP 503) this
+    /// returns [`ClientError::ServerStorageFailing`] at once; the dialer
+    /// keeps retrying.
     pub async fn wait_synced(
         &self,
         url: &str,
@@ -268,6 +305,9 @@ impl Replica {
             }
             if let Some(refused) = self.refused() {
                 return Err(ClientError::Refused(refused));
+            }
+            if let Some(trouble) = self.trouble_error() {
+                return Err(trouble);
             }
             let wake = tokio::time::Instant::now() + RECHECK;
             tokio::select! {

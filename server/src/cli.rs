@@ -39,6 +39,11 @@ enum Command {
         rules: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+        /// Seconds a stop (SIGTERM, Ctrl-C) waits for documents to be saved
+        /// and queued writes to become durable; past it the server exits
+        /// with an error naming how many writes were not stored.
+        #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS")]
+        stop_timeout: u64,
     },
     /// Manage access tokens (令牌): create, list, revoke.
     Token {
@@ -272,6 +277,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             rules,
             limits,
+            stop_timeout,
         } => {
             let limits = limits.limits()?;
             let rules = match rules {
@@ -285,6 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 listen,
                 rules,
                 limits,
+                stop_timeout: std::time::Duration::from_secs(stop_timeout),
             })
             .await?;
             // Scripts and tests read this line to learn the port.
@@ -300,7 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                      read it with `cat {path}`, store it elsewhere, then delete the file"
                 );
             }
-            server.run_until_signal().await;
+            server.run_until_signal().await?;
             Ok(())
         }
         Command::Token { command } => token_command(command),

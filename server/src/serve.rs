@@ -32,6 +32,10 @@ pub struct ServeConfig {
     pub rules: Rules,
     /// Message size, connections and request rates per token, idle timeout.
     pub limits: Limits,
+    /// How long [`RunningServer::stop`] waits, in all, for the document
+    /// store to stop and queued writes to become durable
+    /// ([`FLUSH_TIMEOUT`] unless a test needs it short).
+    pub stop_timeout: Duration,
 }
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
@@ -52,13 +56,28 @@ pub struct RunningServer {
     state: AppState,
     /// Held until the server is dropped or stopped (or the process ends).
     _data_dir_lock: data_dir::ServeLock,
+    stop_timeout: Duration,
+}
+
+/// [`RunningServer::stop`] ran out of time: these writes were accepted
+/// but are not durable, and are lost with the process.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "停止时仍有 {pending} 项写入未能保存 (stopped with {pending} write(s) not durable after {timeout:?}; storage is failing)"
+)]
+pub struct NotDurable {
+    /// `storage.health().pending_writes` when the time ran out.
+    pub pending: usize,
+    /// The time allowed.
+    pub timeout: Duration,
 }
 
 /// How long the last audit rows get to be written at shutdown.
 const AUDIT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long queued writes get to become durable at shutdown.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long stopping samod and making queued writes durable get, in all,
+/// at shutdown (the default of `serve --stop-timeout`).
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Open the data directory, start syncing and serving HTTP.
 pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
@@ -159,6 +178,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         audit_writer,
         state,
         _data_dir_lock: data_dir_lock,
+        stop_timeout: config.stop_timeout,
     })
 }
 
@@ -170,8 +190,11 @@ impl RunningServer {
 
     /// Stop in the order that loses nothing: refuse new HTTP requests, close
     /// the sync connections, stop samod (which waits for its storage tasks),
-    /// then wait until every queued write is durable.
-    pub async fn stop(self) {
+    /// then wait until every queued write is durable. Stopping samod and the
+    /// flush get `stop_timeout` in all: while storage fails neither ends,
+    /// and then the writes still pending are logged and returned as lost.
+    pub async fn stop(self) -> Result<(), NotDurable> {
+        let deadline = tokio::time::Instant::now() + self.stop_timeout;
         self.shutdown.trigger();
         // Open WebSockets would keep graceful shutdown waiting forever.
         self.state.gate.close_all();
@@ -183,33 +206,49 @@ impl RunningServer {
         let _ = self.projector.await;
         let _ = self.peers.await;
         let _ = self.reloader.await;
-        self.state.repo.stop().await;
-        // The audit writer ends once every sender is gone (sessions finish
-        // their last rows as samod closes them) and what was queued is written.
         let storage = self.state.storage.clone();
-        drop(self.state);
-        if tokio::time::timeout(AUDIT_TIMEOUT, self.audit_writer)
+        if tokio::time::timeout_at(deadline, self.state.repo.stop())
             .await
             .is_err()
         {
-            tracing::warn!("audit rows still queued after {AUDIT_TIMEOUT:?}; they are lost");
+            tracing::error!(
+                pending = storage.health().pending_writes,
+                "documents did not finish saving within {:?}",
+                self.stop_timeout
+            );
         }
-        if tokio::time::timeout(FLUSH_TIMEOUT, storage.flush())
+        // The audit writer ends once every sender is gone (sessions finish
+        // their last rows as samod closes them) and what was queued is written.
+        drop(self.state);
+        let audit_deadline = deadline.min(tokio::time::Instant::now() + AUDIT_TIMEOUT);
+        if tokio::time::timeout_at(audit_deadline, self.audit_writer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("audit rows still queued at the stop deadline; they are lost");
+        }
+        if tokio::time::timeout_at(deadline, storage.flush())
             .await
             .is_err()
         {
             let pending = storage.health().pending_writes;
             tracing::error!(
                 pending,
-                "storage did not finish writing within {FLUSH_TIMEOUT:?}; these writes are lost"
+                "storage did not finish writing within {:?}; these writes are lost",
+                self.stop_timeout
             );
+            return Err(NotDurable {
+                pending,
+                timeout: self.stop_timeout,
+            });
         }
         tracing::info!("county server stopped");
+        Ok(())
     }
 
     /// Wait for SIGINT/SIGTERM, then stop.
-    pub async fn run_until_signal(self) {
+    pub async fn run_until_signal(self) -> Result<(), NotDurable> {
         crate::shutdown::signal().await;
-        self.stop().await;
+        self.stop().await
     }
 }

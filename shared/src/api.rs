@@ -48,6 +48,11 @@ pub struct DocumentSnapshot {
     pub document: serde_json::Value,
 }
 
+/// `/sync`'s 503 body while the server's storage is failing: new sync
+/// connections are refused rather than accepted with changes the server
+/// could not store (a device keeps them and retries).
+pub const STORAGE_FAILING: &str = "服务器存储写入失败，修改仍保存在本设备，恢复后会自动同步 (server storage is failing; your changes stay on this device)";
+
 /// Every error body the server sends: what went wrong, in words a person can act on.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiError {

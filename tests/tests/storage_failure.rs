@@ -35,6 +35,7 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
         listen: "127.0.0.1:0".parse().expect("addr"),
         rules: Default::default(),
         limits: Default::default(),
+        stop_timeout: Duration::from_secs(30),
     })
     .await
     .expect("server starts");
@@ -79,7 +80,7 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
     })
     .await;
     replica.close().await;
-    server.stop().await;
+    server.stop().await.expect("everything durable at stop");
 
     // A restarted server has the change: it was retried, not dropped.
     let server = ServerProcess::start(&scratch.data_dir(), 0);

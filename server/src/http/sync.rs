@@ -6,8 +6,9 @@
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use qunjian_shared::api::STORAGE_FAILING;
 
 use super::caller::{Source, presented_token};
 use super::error::Failure;
@@ -15,7 +16,7 @@ use crate::audit::{Entry, Event};
 use crate::doc_sync::session;
 use crate::state::AppState;
 
-/// Check the token, take a connection slot, upgrade.
+/// Check the token and the storage, take a connection slot, upgrade.
 pub async fn upgrade(
     State(state): State<AppState>,
     Source(source): Source,
@@ -31,6 +32,13 @@ pub async fn upgrade(
             return Failure::from(refusal).into_response();
         }
     };
+    // While writes fail, nothing a device sends can be made durable here:
+    // say so now rather than take changes that would never be
+    // acknowledged (the device keeps them and retries).
+    if !state.storage.health().ok {
+        tracing::debug!(peer = %row.peer_id(), "sync refused: storage is failing");
+        return Failure::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_FAILING).into_response();
+    }
     let guard = match state.gate.open_session(&row) {
         Ok(guard) => guard,
         Err(refusal) => {
