@@ -127,11 +127,73 @@ async fn an_edit_on_an_unwritable_replica_fails_at_once() {
         "an id was printed for a unit that was not saved: {}",
         text(&out.stdout)
     );
+    println!("{stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("错误")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(
         errors[0].contains("只读") && errors[0].contains("权限"),
         "{stderr}"
+    );
+}
+
+/// The file opens, but the disk refuses the edit (a file size limit the
+/// edit does not fit in, as a full disk would): no id, a reason, at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_the_disk_refuses_fails_at_once() {
+    use std::os::unix::process::CommandExt;
+
+    let s = setup();
+    let replica = synced_replica(&s, "tablet");
+    // Text that does not compress: 120 KB in the change.
+    let mut x: u32 = 12345;
+    let name: String = (0..40_000)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            char::from_u32(0x4e00 + (x >> 16) % 0x5000).unwrap_or('城')
+        })
+        .collect();
+    let mut cmd = command(
+        &replica,
+        &[("QUNJIAN_DOC", &s.url)],
+        &["unit", "add", "--name", &name, "--kind", "village"],
+    );
+    // SAFETY: only async-signal-safe calls between fork and exec. Files
+    // may not grow past 64 KiB (the WAL index needs 32 KiB); an ignored
+    // SIGXFSZ makes the write fail with EFBIG instead of killing.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 64 * 1024,
+                rlim_max: 64 * 1024,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let out = run_within(cmd, Duration::from_secs(40));
+    let stderr = text(&out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it kept trying: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        text(&out.stdout).trim().is_empty(),
+        "an id was printed for a unit that was not saved: {}",
+        text(&out.stdout)
+    );
+    println!("{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("错误")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("无法写入"), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| !l.trim().is_empty()).count(),
+        1,
+        "one line: {stderr}"
     );
 }
 
@@ -230,6 +292,7 @@ async fn another_townships_token_is_told_at_once() {
         started.elapsed() < Duration::from_secs(10),
         "it waited for the timeout: {stderr}"
     );
+    println!("{stderr}");
     assert!(stderr.contains("此令牌不能访问该乡镇文档"), "{stderr}");
 }
 
@@ -250,6 +313,7 @@ fn an_error_says_its_cause_once() {
         .lines()
         .find(|l| l.starts_with("错误"))
         .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    println!("{line}");
     let parts: Vec<&str> = line.split(": ").map(str::trim).collect();
     for (i, part) in parts.iter().enumerate() {
         assert!(
@@ -257,6 +321,11 @@ fn an_error_says_its_cause_once() {
             "'{part}' is repeated in: {line}"
         );
     }
+    assert_eq!(
+        line.to_lowercase().matches("unable to open").count(),
+        1,
+        "{line}"
+    );
     let path = replica.display().to_string();
     assert_eq!(line.matches(&path).count(), 1, "{line}");
 }

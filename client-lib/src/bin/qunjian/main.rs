@@ -118,7 +118,11 @@ fn main() -> ExitCode {
     default_sigpipe();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,samod=error,samod_core=error")
+        // The storage writer's failed commits are reported as the command's
+        // error (an edit that is not saved), once, not logged on each retry.
+        tracing_subscriber::EnvFilter::new(
+            "warn,samod=error,samod_core=error,qunjian_shared::storage::writer=off",
+        )
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -333,6 +337,10 @@ fn chain_once(e: &anyhow::Error) -> String {
                 line.push_str(": ");
             }
             line.push_str(part);
+        }
+        // SQLite's own error under rusqlite's only restates it as a code.
+        if layer.is::<rusqlite::Error>() {
+            break;
         }
     }
     line
