@@ -205,14 +205,18 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     // The server answers another township's document with "unavailable",
     // which sync alone would only notice at its timeout: ask the server
     // whose the token is first, and say so at once.
-    if let (Command::Sync { server, .. }, Some(token)) = (&cli.command, &cli.token) {
+    if let (Command::Sync { server, timeout }, Some(token)) = (&cli.command, &cli.token) {
         let server = server.as_deref().unwrap_or(DEFAULT_SERVER);
-        let me = match &tls {
-            Some(tls) => qunjian_client::me_trusting(server, token, tls).await,
-            None => qunjian_client::me(server, token).await,
+        let ask = async {
+            match &tls {
+                Some(tls) => qunjian_client::me_trusting(server, token, tls).await,
+                None => qunjian_client::me(server, token).await,
+            }
         };
+        // Bounded: a server that does not answer is for sync to report.
+        let me = tokio::time::timeout(Duration::from_secs((*timeout).min(10)), ask).await;
         // Other failures (no network, a revoked token) are for sync to report.
-        if let Ok(me) = me
+        if let Ok(Ok(me)) = me
             && let Some(own) = &me.document_url
             && !same_document(own, &doc_url)
         {
