@@ -61,6 +61,29 @@ pub enum ClientError {
     /// A request to the server's HTTP API failed.
     #[error("{0}")]
     Http(String),
+    /// Local changes could not be made durable in the replica's file.
+    #[error(
+        "副本文件 {} 无法写入，修改没有保存：请检查它是否只读、当前用户是否有写权限、磁盘是否已满 (the replica file cannot be written: check its permissions) — {reason}",
+        .path.display()
+    )]
+    NotSaved {
+        /// The replica's file.
+        path: std::path::PathBuf,
+        /// What SQLite said.
+        reason: String,
+    },
+    /// What the replica learned (its document, its server) could not be
+    /// written to its file.
+    #[error(
+        "无法在副本文件 {} 中记住文档和服务器地址 (cannot remember the document in the replica file): {reason}",
+        .path.display()
+    )]
+    Remember {
+        /// The replica's file.
+        path: std::path::PathBuf,
+        /// What SQLite said.
+        reason: String,
+    },
     /// The replica has been closed.
     #[error("the replica is closed")]
     Stopped,

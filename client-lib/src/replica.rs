@@ -22,7 +22,7 @@ use crate::{Backoff, ClientError, SyncStatus, Township, WsDialer};
 #[derive(Clone)]
 pub struct Replica {
     repo: Repo,
-    storage: SqliteStorage,
+    pub(crate) storage: SqliteStorage,
     token: Option<Arc<str>>,
     inner: Arc<Mutex<Inner>>,
 }
@@ -333,6 +333,54 @@ impl Replica {
         self.disconnect();
         self.repo.stop().await;
         self.storage.flush().await;
+    }
+
+    /// [`close`](Self::close), but never waits forever and says whether
+    /// every local change is durable: fails as soon as the file refuses a
+    /// write (read-only, no permission, disk full) or when `timeout` passes
+    /// first. A tool that reports an edit as done awaits this before saying
+    /// so.
+    pub async fn close_durable(self, timeout: Duration) -> Result<(), ClientError> {
+        self.disconnect();
+        let storage = self.storage.clone();
+        let path = storage.path().to_path_buf();
+        let repo = self.repo.clone();
+        let flushing = storage.clone();
+        let work = async move {
+            repo.stop().await;
+            flushing.flush().await;
+        };
+        tokio::pin!(work);
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let health = storage.health();
+            if !health.ok {
+                return Err(ClientError::NotSaved {
+                    path,
+                    reason: health.last_error.unwrap_or_default(),
+                });
+            }
+            tokio::select! {
+                _ = &mut work => {
+                    let health = storage.health();
+                    return if health.ok && health.pending_writes == 0 {
+                        Ok(())
+                    } else {
+                        Err(ClientError::NotSaved {
+                            path,
+                            reason: health.last_error.unwrap_or_default(),
+                        })
+                    };
+                }
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::NotSaved {
+                    path,
+                    reason: format!("not written within {}s", timeout.as_secs()),
+                });
+            }
+        }
     }
 
     /// The samod repo underneath, for what this API does not cover yet.

@@ -49,10 +49,9 @@ pub fn resolve(
     id: &str,
     field: &str,
     value: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let value: serde_json::Value = serde_json::from_str(value)
         .with_context(|| format!("'{value}' is not JSON; quote text like '\"刘芳\"'"))?;
     township.resolve(map, id, field, &value)?;
-    println!("已解决 {map}/{id} {field}");
-    Ok(())
+    Ok(format!("已解决 {map}/{id} {field}"))
 }

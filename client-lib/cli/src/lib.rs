@@ -51,13 +51,10 @@ struct Cli {
 enum Command {
     /// Sync with the county server until both sides hold the same changes.
     Sync {
-        /// The server's sync address.
-        #[arg(
-            long,
-            env = "QUNJIAN_SERVER",
-            default_value = "ws://127.0.0.1:8080/sync"
-        )]
-        server: String,
+        /// The server's sync address [default: the one this replica last
+        /// synced with, else ws://127.0.0.1:8080/sync].
+        #[arg(long, env = "QUNJIAN_SERVER")]
+        server: Option<String>,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
@@ -124,7 +121,11 @@ pub fn main() -> ExitCode {
     default_sigpipe();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUNJIAN_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,samod=error,samod_core=error")
+        // The storage writer's failed commits are reported as the command's
+        // error (an edit that is not saved), once, not logged on each retry.
+        tracing_subscriber::EnvFilter::new(
+            "warn,samod=error,samod_core=error,qunjian_shared::storage::writer=off",
+        )
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -143,13 +144,17 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误: {e:#}");
+            eprintln!("错误: {}", chain_once(&e));
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Where `sync` goes when neither the flag, the environment nor the
+/// replica names a server.
+const DEFAULT_SERVER: &str = "ws://127.0.0.1:8080/sync";
+
+async fn run(mut cli: Cli) -> anyhow::Result<()> {
     let needs_token = matches!(cli.command, Command::Sync { .. }) && cli.token.is_none();
     if needs_token {
         bail!("同步需要令牌：用 --token 或设置 QUNJIAN_TOKEN (sync needs this device's token)");
@@ -162,10 +167,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // Flags and the environment win over what the replica remembers.
+    let remembered = Replica::remembered(&cli.replica);
+    if let Command::Sync { server, .. } = &mut cli.command
+        && server.is_none()
+    {
+        *server = Some(
+            remembered
+                .server
+                .clone()
+                .unwrap_or_else(|| DEFAULT_SERVER.to_string()),
+        );
+    }
     let doc_url = match (cli.doc, &cli.command, &cli.token) {
         (Some(doc), _, _) => doc,
+        (None, _, _) if remembered.document.is_some() => {
+            remembered.document.clone().unwrap_or_default()
+        }
         // A device starts from the server's address and its token alone.
         (None, Command::Sync { server, .. }, Some(token)) => {
+            let server = server.as_deref().unwrap_or(DEFAULT_SERVER);
             let me = match &tls {
                 Some(tls) => qunjian_client::me_trusting(server, token, tls).await?,
                 None => qunjian_client::me(server, token).await?,
@@ -177,37 +198,90 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     me.role
                 );
             };
-            eprintln!("本设备的乡镇文档: {doc}\n以后离线使用时请设置 QUNJIAN_DOC={doc}");
+            eprintln!("本设备的乡镇文档: {doc}（副本会记住它）");
             doc
         }
         (None, _, _) => bail!(
             "没有指定文档：用 --doc automerge:... 或设置 QUNJIAN_DOC；或带上令牌运行一次 `qunjian sync` 查询 (no document given)"
         ),
     };
+    // The server answers another township's document with "unavailable",
+    // which sync alone would only notice at its timeout: ask the server
+    // whose the token is first, and say so at once.
+    if let (Command::Sync { server, timeout }, Some(token)) = (&cli.command, &cli.token) {
+        let server = server.as_deref().unwrap_or(DEFAULT_SERVER);
+        let ask = async {
+            match &tls {
+                Some(tls) => qunjian_client::me_trusting(server, token, tls).await,
+                None => qunjian_client::me(server, token).await,
+            }
+        };
+        // Bounded: a server that does not answer is for sync to report.
+        let me = tokio::time::timeout(Duration::from_secs((*timeout).min(10)), ask).await;
+        // Other failures (no network, a revoked token) are for sync to report.
+        if let Ok(Ok(me)) = me
+            && let Some(own) = &me.document_url
+            && !same_document(own, &doc_url)
+        {
+            bail!(
+                "此令牌不能访问该乡镇文档 {doc_url}：令牌 {} 属于文档 {own}；请使用该乡镇的令牌，或用 --doc 指定令牌所属的文档 (this token cannot reach that township's document)",
+                me.label
+            );
+        }
+    }
     let replica = match &cli.token {
         Some(token) => Replica::open_with_token(&cli.replica, token).await,
         None => Replica::open(&cli.replica).await,
     }
-    .with_context(|| format!("replica file {}", cli.replica.display()))?;
+    .map_err(|e| open_failed(&cli.replica, e))?;
     if let Some(tls) = tls {
         replica.trust(tls);
     }
+    let is_read = matches!(
+        cli.command,
+        Command::Show
+            | Command::Check
+            | Command::Unit {
+                command: records::UnitCommand::List { .. }
+            }
+            | Command::Person {
+                command: records::PersonCommand::List { .. }
+            }
+    );
     let result = command(&replica, &doc_url, cli.command).await;
-    replica.close().await;
-    result
+    // An edit is done once it is durable in the file: say nothing about
+    // it before, and fail at once when the file refuses it.
+    let closed = replica.close_durable(SAVE_WAIT).await;
+    let output = result?;
+    if !is_read {
+        closed?;
+    }
+    if let Some(output) = output {
+        println!("{output}");
+    }
+    Ok(())
 }
 
-async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::Result<()> {
+/// How long an edit may take to reach the replica file.
+const SAVE_WAIT: Duration = Duration::from_secs(15);
+
+/// Run one command; an edit returns what to print once it is saved.
+async fn command(
+    replica: &Replica,
+    doc_url: &str,
+    command: Command,
+) -> anyhow::Result<Option<String>> {
     match command {
         Command::Sync { server, timeout } => {
-            replica.connect(&server)?;
+            let server = server.as_deref().unwrap_or(DEFAULT_SERVER);
+            replica.connect(server)?;
             match replica
                 .wait_synced(doc_url, Duration::from_secs(timeout))
                 .await
             {
                 Ok(status) => {
-                    println!("{status}");
-                    Ok(())
+                    replica.remember(doc_url, server)?;
+                    Ok(Some(status.to_string()))
                 }
                 Err(ClientError::SyncTimeout(status)) => {
                     bail!("{timeout} 秒内未完成同步 (not synced within {timeout}s): {status}")
@@ -218,21 +292,95 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
         Command::Show => {
             let township = open(replica, doc_url).await?;
             println!("{}", serde_json::to_string_pretty(&township.to_json())?);
-            Ok(())
+            Ok(None)
         }
-        Command::Set { path, value } => raw::set(&open(replica, doc_url).await?, &path, &value),
-        Command::Check => check::check(&open(replica, doc_url).await?),
+        Command::Set { path, value } => {
+            raw::set(&open(replica, doc_url).await?, &path, &value).map(Some)
+        }
+        Command::Check => check::check(&open(replica, doc_url).await?).map(|()| None),
         Command::Resolve {
             map,
             id,
             field,
             value,
-        } => check::resolve(&open(replica, doc_url).await?, &map, &id, &field, &value),
+        } => check::resolve(&open(replica, doc_url).await?, &map, &id, &field, &value).map(Some),
         Command::Unit { command } => records::unit(&open(replica, doc_url).await?, command),
         Command::Org {
             command: OrgCommand::Set(args),
-        } => orgs::set(&open(replica, doc_url).await?, args),
+        } => orgs::set(&open(replica, doc_url).await?, args).map(Some),
         Command::Person { command } => records::person(&open(replica, doc_url).await?, command),
+    }
+}
+
+/// Whether two automerge: URLs name the same document.
+fn same_document(a: &str, b: &str) -> bool {
+    let id = |u: &str| {
+        u.trim()
+            .parse::<qunjian_client::samod::AutomergeUrl>()
+            .ok()
+            .map(|u| u.document_id().clone())
+    };
+    match (id(a), id(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+/// An error and its causes on one line, each said once: most layers'
+/// messages already end with their source's, and `{:#}` would repeat it.
+fn chain_once(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for layer in e.chain() {
+        let message = layer.to_string();
+        if line.contains(&message) {
+            continue;
+        }
+        // A layer may also repeat a part of what came before (a path).
+        for part in message.split(": ") {
+            if part.trim().is_empty() || line.contains(part) {
+                continue;
+            }
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(part);
+        }
+        // SQLite's own error under rusqlite's only restates it as a code.
+        if layer.is::<rusqlite::Error>() {
+            break;
+        }
+    }
+    line
+}
+
+/// Why the replica file could not be opened, saying what to fix when it
+/// is a matter of permissions.
+fn open_failed(path: &std::path::Path, e: ClientError) -> anyhow::Error {
+    let denied = {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        let mut denied = false;
+        while let Some(c) = cause {
+            if let Some(sql) = c.downcast_ref::<rusqlite::Error>() {
+                denied |= matches!(
+                    sql.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied)
+                );
+            }
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                denied |= io.kind() == std::io::ErrorKind::PermissionDenied;
+            }
+            cause = c.source();
+        }
+        denied
+    };
+    match e {
+        _ if denied => anyhow::anyhow!(
+            "副本文件 {} 是只读的或当前用户没有写权限：请检查文件及其所在目录的权限 (the replica file is read-only or not writable: check its permissions)",
+            path.display()
+        ),
+        // Names the file already.
+        ClientError::Storage(_) => e.into(),
+        _ => anyhow::Error::new(e).context(format!("副本文件 {}", path.display())),
     }
 }
 

@@ -31,13 +31,14 @@ pub struct OrgSet {
     /// Union: it has its 女职工委员会.
     #[arg(long)]
     pub female_workers_committee: bool,
-    /// Record that the organization is NOT formed (undo a mistake).
+    /// Record that the organization is NOT formed (undo a mistake); its
+    /// founding date is cleared too, since a date alone counts as formed.
     #[arg(long, conflicts_with = "established")]
     pub not_formed: bool,
 }
 
 /// Run `org set`.
-pub fn set(township: &Township, a: OrgSet) -> anyhow::Result<()> {
+pub fn set(township: &Township, a: OrgSet) -> anyhow::Result<String> {
     let org = enum_value::<OrgKind>(&a.org, "org")?;
     let established = a
         .established
@@ -72,12 +73,20 @@ pub fn set(township: &Township, a: OrgSet) -> anyhow::Result<()> {
     let unit = township.update::<Unit>(&a.unit, |u| match org {
         OrgKind::Party => {
             u.party_org.formed = formed;
-            u.party_org.established = established.or(u.party_org.established);
+            u.party_org.established = if formed {
+                established.or(u.party_org.established)
+            } else {
+                None
+            };
             u.party_org.form = party_form.or(u.party_org.form);
         }
         OrgKind::Union => {
             u.union.formed = formed;
-            u.union.established = established.or(u.union.established);
+            u.union.established = if formed {
+                established.or(u.union.established)
+            } else {
+                None
+            };
             u.union.chair = leader.clone().or(u.union.chair.take());
             if a.female_workers_committee {
                 u.union.female_workers_committee = Some(true);
@@ -85,12 +94,20 @@ pub fn set(township: &Township, a: OrgSet) -> anyhow::Result<()> {
         }
         OrgKind::League => {
             u.league.formed = formed;
-            u.league.established = established.or(u.league.established);
+            u.league.established = if formed {
+                established.or(u.league.established)
+            } else {
+                None
+            };
             u.league.secretary = leader.clone().or(u.league.secretary.take());
         }
         OrgKind::Women => {
             u.women_org.formed = formed;
-            u.women_org.established = established.or(u.women_org.established);
+            u.women_org.established = if formed {
+                established.or(u.women_org.established)
+            } else {
+                None
+            };
             u.women_org.form = women_form.or(u.women_org.form);
             u.women_org.chair = leader.clone().or(u.women_org.chair.take());
             if a.full_time {
@@ -99,10 +116,13 @@ pub fn set(township: &Township, a: OrgSet) -> anyhow::Result<()> {
         }
         OrgKind::WomensHome => {
             u.womens_home.formed = formed;
-            u.womens_home.established = established.or(u.womens_home.established);
+            u.womens_home.established = if formed {
+                established.or(u.womens_home.established)
+            } else {
+                None
+            };
         }
     })?;
     let state = if formed { "已建" } else { "未建" };
-    println!("{} {}: {state}", unit.name, org.label());
-    Ok(())
+    Ok(format!("{} {}: {state}", unit.name, org.label()))
 }

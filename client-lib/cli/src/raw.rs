@@ -7,7 +7,7 @@ use automerge::{ObjType, ROOT, ReadDoc, Value};
 use qunjian_client::Township;
 
 /// Put the JSON scalar `value` at `path` (keys separated by '/').
-pub fn set(township: &Township, path: &str, value: &str) -> anyhow::Result<()> {
+pub fn set(township: &Township, path: &str, value: &str) -> anyhow::Result<String> {
     let value: serde_json::Value = serde_json::from_str(value)
         .with_context(|| format!("'{value}' is not JSON; quote text like '\"城关村\"'"))?;
     if value.is_array() || value.is_object() {
@@ -40,6 +40,5 @@ pub fn set(township: &Township, path: &str, value: &str) -> anyhow::Result<()> {
             _ => Ok(()),
         }
     })?;
-    println!("已设置 {path} (offline; `qunjian sync` sends it)");
-    Ok(())
+    Ok(format!("已设置 {path} (offline; `qunjian sync` sends it)"))
 }

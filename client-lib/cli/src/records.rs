@@ -71,8 +71,8 @@ pub enum PersonCommand {
     },
 }
 
-/// Run a unit command.
-pub fn unit(township: &Township, command: UnitCommand) -> anyhow::Result<()> {
+/// Run a unit command. An edit returns what to print once it is saved.
+pub fn unit(township: &Township, command: UnitCommand) -> anyhow::Result<Option<String>> {
     match command {
         UnitCommand::Add {
             name,
@@ -93,8 +93,7 @@ pub fn unit(township: &Township, command: UnitCommand) -> anyhow::Result<()> {
                 .map(|d| d.parse::<Date>())
                 .transpose()
                 .context("--opened")?;
-            println!("{}", township.add(&unit)?);
-            Ok(())
+            Ok(Some(township.add(&unit)?))
         }
         UnitCommand::List { json } => {
             let units = township.list::<Unit>();
@@ -107,18 +106,17 @@ pub fn unit(township: &Township, command: UnitCommand) -> anyhow::Result<()> {
                     println!("{id}\t{}\t{}\t{employees}", u.name, u.kind.label());
                 }
             }
-            Ok(())
+            Ok(None)
         }
         UnitCommand::Archive { id } => {
             township.archive::<Unit>(&id)?;
-            println!("已归档 {id}");
-            Ok(())
+            Ok(Some(format!("已归档 {id}")))
         }
     }
 }
 
-/// Run a person command.
-pub fn person(township: &Township, command: PersonCommand) -> anyhow::Result<()> {
+/// Run a person command. An edit returns what to print once it is saved.
+pub fn person(township: &Township, command: PersonCommand) -> anyhow::Result<Option<String>> {
     match command {
         PersonCommand::Add {
             name,
@@ -140,8 +138,7 @@ pub fn person(township: &Township, command: PersonCommand) -> anyhow::Result<()>
                 bail!("--unit {unit}: no such unit; `qunjian unit list` shows the ids");
             }
             person.unit = unit;
-            println!("{}", township.add(&person)?);
-            Ok(())
+            Ok(Some(township.add(&person)?))
         }
         PersonCommand::List { json } => {
             let people = township.list::<Person>();
@@ -154,7 +151,7 @@ pub fn person(township: &Township, command: PersonCommand) -> anyhow::Result<()>
                     println!("{id}\t{}\t{gender}\t{}", p.name, p.party_stage.label());
                 }
             }
-            Ok(())
+            Ok(None)
         }
     }
 }

@@ -1,0 +1,78 @@
+//! What a replica remembers about itself once it has synced: its township
+//! document and the server it synced with, in a small `qunjian_meta` table
+//! of the replica's own SQLite file, so a device works offline without
+//! being told its document again.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::{ClientError, Replica};
+
+const CREATE: &str =
+    "CREATE TABLE IF NOT EXISTS qunjian_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+
+const DOCUMENT: &str = "document_url";
+const SERVER: &str = "server_url";
+
+/// What a replica file remembers (see [`Replica::remember`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remembered {
+    /// The township document's `automerge:` URL.
+    pub document: Option<String>,
+    /// The server's sync address it last synced with.
+    pub server: Option<String>,
+}
+
+impl Replica {
+    /// Remember the document and the server this replica has synced with,
+    /// in its file, for [`Replica::remembered`].
+    pub fn remember(&self, document_url: &str, server: &str) -> Result<(), ClientError> {
+        let path = self.storage.path();
+        let failed = |e: rusqlite::Error| ClientError::Remember {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let mut conn = Connection::open(path).map_err(failed)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(failed)?;
+        let tx = conn.transaction().map_err(failed)?;
+        tx.execute_batch(CREATE).map_err(failed)?;
+        for (key, value) in [(DOCUMENT, document_url), (SERVER, server)] {
+            tx.execute(
+                "INSERT OR REPLACE INTO qunjian_meta (key, value) VALUES (?1, ?2)",
+                (key, value),
+            )
+            .map_err(failed)?;
+        }
+        tx.commit().map_err(failed)
+    }
+
+    /// What the replica file at `path` remembers; nothing when the file does
+    /// not exist, is not a replica, or has never synced. Never creates or
+    /// writes the file.
+    pub fn remembered(path: impl AsRef<Path>) -> Remembered {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Remembered::default();
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let Ok(conn) = Connection::open_with_flags(path, flags) else {
+            return Remembered::default();
+        };
+        let get = |key: &str| -> Option<String> {
+            conn.query_row(
+                "SELECT value FROM qunjian_meta WHERE key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()
+            .ok()
+            .flatten()
+        };
+        Remembered {
+            document: get(DOCUMENT),
+            server: get(SERVER),
+        }
+    }
+}
