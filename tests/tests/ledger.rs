@@ -153,7 +153,10 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     let token = township_token(&data, "330825101");
     let replica = scratch.replica_file("tablet");
     let sync_url = server.sync_url();
-    let env = [("QUNJIAN_TOKEN", token.as_str()), ("QUNJIAN_DOC", url.as_str())];
+    let env = [
+        ("QUNJIAN_TOKEN", token.as_str()),
+        ("QUNJIAN_DOC", url.as_str()),
+    ];
     let first = qunjian(&replica, &env, &["sync", "--server", &sync_url]);
     assert!(first.status.success(), "{}", text(&first.stderr));
 
@@ -169,18 +172,46 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
         assert!(names.iter().any(|n| n == sheet), "{names:?}");
     }
     let units = wb.worksheet_range("单位").unwrap();
-    let header: Vec<String> = units.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = units
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(
         header,
-        ["单位名称*", "单位类型*", "统一社会信用代码", "职工人数", "女性固定职工", "28岁以下青年", "成立日期"]
+        [
+            "单位名称*",
+            "单位类型*",
+            "统一社会信用代码",
+            "职工人数",
+            "女性固定职工",
+            "28岁以下青年",
+            "成立日期"
+        ]
     );
-    assert_eq!(units.get((1, 0)), Some(&Data::String("示例：城关村".into())));
+    assert_eq!(
+        units.get((1, 0)),
+        Some(&Data::String("示例：城关村".into()))
+    );
     let people = wb.worksheet_range("人员").unwrap();
     assert_eq!(people.get((0, 0)), Some(&Data::String("姓名*".into())));
     // The template as it is imports nothing: its example rows are skipped.
     let blank = qunjian(&replica, &env, &["import", t]);
-    assert!(blank.status.success(), "{}{}", text(&blank.stdout), text(&blank.stderr));
-    assert!(text(&blank.stdout).trim_end().ends_with("新增 0，更新 0，拒绝 0"), "{}", text(&blank.stdout));
+    assert!(
+        blank.status.success(),
+        "{}{}",
+        text(&blank.stdout),
+        text(&blank.stderr)
+    );
+    assert!(
+        text(&blank.stdout)
+            .trim_end()
+            .ends_with("新增 0，更新 0，拒绝 0"),
+        "{}",
+        text(&blank.stdout)
+    );
 
     let ledger = dir.path().join("台账.xlsx");
     filled(&ledger);
@@ -210,7 +241,11 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
-    assert!(text(&imported.stderr).contains("其余通过检查的行已导入"), "{}", text(&imported.stderr));
+    assert!(
+        text(&imported.stderr).contains("其余通过检查的行已导入"),
+        "{}",
+        text(&imported.stderr)
+    );
     let doc = json(&replica, &env);
     assert_eq!(count(&doc, "units"), 2);
     assert_eq!(count(&doc, "people"), 2);
@@ -286,5 +321,8 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     let county = server.document("330825101").await;
     assert_eq!(county.document["units"][&village]["name"], "城关村");
     assert_eq!(county.document["units"][&paper]["employees"], 25);
-    assert_eq!(county.document["people"].as_object().map(|m| m.len()), Some(2));
+    assert_eq!(
+        county.document["people"].as_object().map(|m| m.len()),
+        Some(2)
+    );
 }

@@ -209,7 +209,7 @@ impl Ctx<'_> {
         &mut self,
         rows: Vec<(u32, T)>,
         index: &mut Vec<(String, R)>,
-        find: fn(&[(String, R)], &T) -> Option<usize>,
+        find: Find<T, R>,
         merge: fn(Option<&R>, &T) -> R,
         name: fn(&R) -> String,
     ) -> Vec<Op<R>> {
@@ -269,6 +269,9 @@ impl Ctx<'_> {
         ops
     }
 }
+
+/// Which record of the index (id, record) a row matches.
+type Find<T, R> = fn(&[(String, R)], &T) -> Option<usize>;
 
 /// Ids of records an import is about to add.
 const PENDING: &str = "待新增:";

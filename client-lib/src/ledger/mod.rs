@@ -72,5 +72,11 @@ pub enum LedgerError {
     },
     /// The township document refused the change.
     #[error(transparent)]
-    Client(#[from] crate::ClientError),
+    Client(Box<crate::ClientError>),
+}
+
+impl From<crate::ClientError> for LedgerError {
+    fn from(e: crate::ClientError) -> Self {
+        LedgerError::Client(Box::new(e))
+    }
 }

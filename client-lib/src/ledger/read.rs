@@ -128,7 +128,7 @@ fn sheet(kind: SheetKind, name: &str, grid: &[Vec<String>], first_row: u32) -> L
         }
         rows.push(LedgerRow {
             sheet: name.to_string(),
-            row: first_row + u32::try_from(i).unwrap_or(u32::MAX - first_row),
+            row: first_row.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)),
             cells: map,
         });
     }
