@@ -142,3 +142,39 @@ fn note(column: &Column) -> String {
     };
     format!("{}（字段 {}）\n{must}。{what}", column.zh, column.code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_template_reads_back_with_no_rows_and_no_errors() {
+        let path = std::env::temp_dir().join(format!(
+            "qunjian-ledger-template-{}.xlsx",
+            std::process::id()
+        ));
+        write_template(&path).unwrap();
+        let ledger = super::super::read(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let kinds: Vec<SheetKind> = ledger.sheets.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, SheetKind::ALL);
+        assert_eq!(ledger.unknown_sheets, ["填写说明"]);
+        for sheet in &ledger.sheets {
+            assert!(sheet.errors.is_empty(), "{:?}", sheet.errors);
+            assert!(sheet.rows.is_empty(), "the example row is skipped");
+        }
+    }
+
+    #[test]
+    fn ledger_template_examples_pass_their_own_checks() {
+        use super::super::{LedgerRow, activity_row, person_row, unit_row};
+        let row = |kind: SheetKind| {
+            let cells: Vec<(&str, &str)> =
+                kind.columns().iter().map(|c| (c.code, c.example)).collect();
+            LedgerRow::new(kind.sheet_name(), 2, &cells)
+        };
+        unit_row(&row(SheetKind::Units)).unwrap();
+        person_row(&row(SheetKind::People), 2026).unwrap();
+        activity_row(&row(SheetKind::Activities)).unwrap();
+    }
+}
