@@ -40,6 +40,7 @@
 mod conflicts;
 mod dialer;
 mod error;
+pub mod ledger;
 mod me;
 mod nominations;
 mod queries;

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Tls, Township};
 
 mod check;
+mod ledger;
 mod orgs;
 mod raw;
 mod records;
@@ -89,6 +90,22 @@ enum Command {
         /// The value to keep, as JSON: '"刘芳"', 12, true.
         value: String,
     },
+    /// Write a blank Excel ledger (台账模板) to fill in and `import` (offline).
+    Template {
+        /// The workbook to write.
+        #[arg(short, long, default_value = "台账模板.xlsx")]
+        output: PathBuf,
+    },
+    /// Import a filled Excel ledger (台账): rows are checked, matched to
+    /// existing records and added or updated (offline). Exit code 1 if any
+    /// row was refused; the others are still imported unless --dry-run.
+    Import {
+        /// The .xlsx file.
+        file: PathBuf,
+        /// Print what would be added, updated and refused; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Set a raw value at a path such as `units/ID/name` (offline); the value is JSON.
     Set {
         /// Keys separated by '/'; missing maps are created.
@@ -155,6 +172,9 @@ pub fn main() -> ExitCode {
 const DEFAULT_SERVER: &str = "ws://127.0.0.1:8080/sync";
 
 async fn run(mut cli: Cli) -> anyhow::Result<()> {
+    if let Command::Template { output } = &cli.command {
+        return ledger::template(output);
+    }
     let needs_token = matches!(cli.command, Command::Sync { .. }) && cli.token.is_none();
     if needs_token {
         bail!("同步需要令牌：用 --token 或设置 QUNJIAN_TOKEN (sync needs this device's token)");
@@ -309,6 +329,10 @@ async fn command(
             command: OrgCommand::Set(args),
         } => orgs::set(&open(replica, doc_url).await?, args).map(Some),
         Command::Person { command } => records::person(&open(replica, doc_url).await?, command),
+        Command::Template { output } => ledger::template(&output).map(|()| None),
+        Command::Import { file, dry_run } => {
+            ledger::import(&open(replica, doc_url).await?, &file, dry_run).map(|()| None)
+        }
     }
 }
 
