@@ -7,6 +7,7 @@
 //! QUNJIAN-BUNDLE
 //! version: 1
 //! kind: changes            (or `document`: a whole saved document)
+//! from: township         (or `county`: written by the county server)
 //! township: 330825101
 //! document: <samod document id>
 //! heads: <hex>,<hex>       (the exporter's heads; may be empty)
@@ -21,6 +22,7 @@
 //! and `parse` refuses any input that is not a whole, intact bundle with an
 //! error, never a panic.
 
+use automerge::ReadDoc;
 use sha2::{Digest, Sha256};
 
 /// The first line of every bundle.
@@ -54,6 +56,9 @@ impl BundleKind {
 pub struct Bundle {
     /// What the payload holds.
     pub kind: BundleKind,
+    /// Written by the county server (a device may then take the bundle's
+    /// heads as the server's).
+    pub from_county: bool,
     /// The township's administrative code.
     pub township: String,
     /// The document id (as samod prints it).
@@ -103,8 +108,9 @@ impl Bundle {
     /// The file's bytes: header, blank line, payload.
     pub fn encode(&self) -> Vec<u8> {
         let header = format!(
-            "{MAGIC}\nversion: {VERSION}\nkind: {}\ntownship: {}\ndocument: {}\nheads: {}\nlength: {}\nsha256: {}\n\n",
+            "{MAGIC}\nversion: {VERSION}\nkind: {}\nfrom: {}\ntownship: {}\ndocument: {}\nheads: {}\nlength: {}\nsha256: {}\n\n",
             self.kind.as_str(),
+            if self.from_county { "county" } else { "township" },
             one_line(&self.township),
             one_line(&self.document),
             self.heads.join(","),
@@ -161,6 +167,11 @@ impl Bundle {
             "document" => BundleKind::Document,
             other => return Err(BundleError::BadHeader(format!("kind {other:?}"))),
         };
+        let from_county = match field("from")? {
+            "county" => true,
+            "township" => false,
+            other => return Err(BundleError::BadHeader(format!("from {other:?}"))),
+        };
         let township = field("township")?.to_string();
         let document = field("document")?.to_string();
         if document.is_empty() {
@@ -194,6 +205,7 @@ impl Bundle {
         }
         Ok(Bundle {
             kind,
+            from_county,
             township,
             document,
             heads,
@@ -230,6 +242,7 @@ mod tests {
     fn sample() -> Bundle {
         Bundle {
             kind: BundleKind::Changes,
+            from_county: true,
             township: "330825101".into(),
             document: "2j9knpCseyhnK8izDmLpGP5WMdZQ".into(),
             heads: vec!["ab".repeat(32), "cd".repeat(32)],
@@ -321,4 +334,94 @@ mod tests {
             let _ = Bundle::parse(&b);
         }
     }
+}
+
+/// Why a checked bundle could not be applied to a document; the document
+/// is unchanged in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The bundle itself was refused.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The payload is not Automerge data, though its checksum matched.
+    #[error("同步包内容无法读取 (the bundle's changes cannot be read: {0})")]
+    Unreadable(String),
+    /// The changes build on changes this side does not hold.
+    #[error(
+        "同步包缺少前序修改，请对方用 --all 导出完整文档 (the bundle builds on changes this side does not have; export it again with --all)"
+    )]
+    MissingDeps,
+}
+
+/// The bundle of `doc`: with `since`, the changes that are not ancestors of
+/// those heads (heads `doc` does not hold are ignored; if none is left,
+/// everything); without, the whole saved document.
+pub fn export(
+    doc: &automerge::Automerge,
+    from_county: bool,
+    township: &str,
+    document: &str,
+    since: Option<&[automerge::ChangeHash]>,
+) -> Bundle {
+    let heads = crate::doc_json::heads_hex(&doc.get_heads());
+    let known: Option<Vec<automerge::ChangeHash>> = since.map(|s| {
+        s.iter()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .copied()
+            .collect()
+    });
+    let (kind, payload) = match known {
+        Some(known) if !known.is_empty() => {
+            let mut payload = Vec::new();
+            for change in doc.get_changes(&known) {
+                payload.extend_from_slice(change.raw_bytes());
+            }
+            (BundleKind::Changes, payload)
+        }
+        _ => (BundleKind::Document, doc.save()),
+    };
+    Bundle {
+        kind,
+        from_county,
+        township: township.to_string(),
+        document: document.to_string(),
+        heads,
+        payload,
+    }
+}
+
+/// Apply `bundle` to `doc` if it is whole: its changes must load, leave
+/// every head the exporter had in the document, and the document's meta
+/// must name the bundle's township. Checked on a fork first, so a refusal
+/// changes nothing. Returns how many changes were new.
+pub fn apply(doc: &mut automerge::Automerge, bundle: &Bundle) -> Result<usize, ApplyError> {
+    let mut trial = doc.fork();
+    trial
+        .load_incremental(&bundle.payload)
+        .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+    for head in &bundle.heads {
+        let hash: automerge::ChangeHash = head
+            .parse()
+            .map_err(|_| BundleError::BadHeader("heads".into()))?;
+        if trial.get_change_by_hash(&hash).is_none() {
+            return Err(ApplyError::MissingDeps);
+        }
+    }
+    match crate::TownshipMeta::read(&trial) {
+        Ok(meta) if meta.township_code == bundle.township => {}
+        Ok(meta) => {
+            return Err(BundleError::WrongTownship {
+                expected: format!("乡镇 {}", meta.township_code),
+                found: format!("乡镇 {}", bundle.township),
+            }
+            .into());
+        }
+        Err(e) => return Err(ApplyError::Unreadable(e.to_string())),
+    }
+    let new = trial.get_changes(&doc.get_heads()).len();
+    if new > 0 {
+        doc.load_incremental(&bundle.payload)
+            .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+    }
+    Ok(new)
 }
