@@ -28,6 +28,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod bundle;
 pub mod change_feed;
 pub mod cli;
 pub mod clock;

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Tls, Township};
 
+mod bundle;
 mod check;
 mod orgs;
 mod raw;
@@ -64,6 +65,11 @@ enum Command {
     },
     /// Print the document as JSON (offline).
     Show,
+    /// Sync by file, where there is no network (docs/BUNDLES.md).
+    Bundle {
+        #[command(subcommand)]
+        command: bundle::BundleCommand,
+    },
     /// Units (单位): add, list, archive (offline).
     Unit {
         #[command(subcommand)]
@@ -180,6 +186,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("本设备的乡镇文档: {doc}\n以后离线使用时请设置 QUNJIAN_DOC={doc}");
             doc
         }
+        // A bundle names its document; a new replica starts from it.
+        (None, Command::Bundle { command }, _) if !command.needs_doc() => String::new(),
         (None, _, _) => bail!(
             "没有指定文档：用 --doc automerge:... 或设置 QUNJIAN_DOC；或带上令牌运行一次 `qunjian sync` 查询 (no document given)"
         ),
@@ -207,6 +215,8 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
             {
                 Ok(status) => {
                     println!("{status}");
+                    // What the county holds, for `bundle export` later.
+                    replica.remember_server_heads(doc_url).await?;
                     Ok(())
                 }
                 Err(ClientError::SyncTimeout(status)) => {
@@ -214,6 +224,10 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Bundle { command } => {
+            let doc = Some(doc_url).filter(|d| !d.is_empty());
+            bundle::run(replica, doc, command).await
         }
         Command::Show => {
             let township = open(replica, doc_url).await?;
