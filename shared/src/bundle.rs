@@ -230,9 +230,114 @@ impl Bundle {
     }
 }
 
+fn same_township(ours: &str, bundle: &str) -> Result<(), BundleError> {
+    if ours == bundle {
+        return Ok(());
+    }
+    Err(BundleError::WrongTownship {
+        expected: format!("乡镇 {ours}"),
+        found: format!("乡镇 {bundle}"),
+    })
+}
+
 /// Header values stay on one line whatever a caller passes.
 fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
+}
+
+/// Why a checked bundle could not be applied to a document; the document
+/// is unchanged in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The bundle itself was refused.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The payload is not Automerge data, though its checksum matched.
+    #[error("同步包内容无法读取 (the bundle's changes cannot be read: {0})")]
+    Unreadable(String),
+    /// The changes build on changes this side does not hold.
+    #[error(
+        "同步包缺少前序修改，请对方用 --all 导出完整文档 (the bundle builds on changes this side does not have; export it again with --all)"
+    )]
+    MissingDeps,
+}
+
+/// The bundle of `doc`: with `since`, the changes that are not ancestors of
+/// those heads (heads `doc` does not hold are ignored; if none is left,
+/// everything); without, the whole saved document.
+pub fn export(
+    doc: &automerge::Automerge,
+    from_county: bool,
+    township: &str,
+    document: &str,
+    since: Option<&[automerge::ChangeHash]>,
+) -> Bundle {
+    let heads = crate::doc_json::heads_hex(&doc.get_heads());
+    let known: Option<Vec<automerge::ChangeHash>> = since.map(|s| {
+        s.iter()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .copied()
+            .collect()
+    });
+    let (kind, payload) = match known {
+        Some(known) if !known.is_empty() => {
+            let mut payload = Vec::new();
+            for change in doc.get_changes(&known) {
+                payload.extend_from_slice(change.raw_bytes());
+            }
+            (BundleKind::Changes, payload)
+        }
+        _ => (BundleKind::Document, doc.save()),
+    };
+    Bundle {
+        kind,
+        from_county,
+        township: township.to_string(),
+        document: document.to_string(),
+        heads,
+        payload,
+    }
+}
+
+/// Apply `bundle` to `doc` if it is whole: its changes must load, leave
+/// every head the exporter had in the document, and the document's meta
+/// must name the bundle's township. Checked on a fork first, so a refusal
+/// changes nothing. Returns how many changes were new.
+pub fn apply(doc: &mut automerge::Automerge, bundle: &Bundle) -> Result<usize, ApplyError> {
+    // The document this side holds must be the bundle's township's ...
+    if let Ok(meta) = crate::TownshipMeta::read(doc) {
+        same_township(&meta.township_code, &bundle.township)?;
+    }
+    // ... and so must a whole document in the bundle, on its own (changes
+    // of another document fail the dependency check below instead).
+    if bundle.kind == BundleKind::Document {
+        let alone = automerge::Automerge::load(&bundle.payload)
+            .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+        let meta = crate::TownshipMeta::read(&alone)
+            .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+        same_township(&meta.township_code, &bundle.township)?;
+    }
+    let mut trial = doc.fork();
+    trial
+        .load_incremental(&bundle.payload)
+        .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+    for head in &bundle.heads {
+        let hash: automerge::ChangeHash = head
+            .parse()
+            .map_err(|_| BundleError::BadHeader("heads".into()))?;
+        if trial.get_change_by_hash(&hash).is_none() {
+            return Err(ApplyError::MissingDeps);
+        }
+    }
+    let meta =
+        crate::TownshipMeta::read(&trial).map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+    same_township(&meta.township_code, &bundle.township)?;
+    let new = trial.get_changes(&doc.get_heads()).len();
+    if new > 0 {
+        doc.load_incremental(&bundle.payload)
+            .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+    }
+    Ok(new)
 }
 
 #[cfg(test)]
@@ -334,94 +439,70 @@ mod tests {
             let _ = Bundle::parse(&b);
         }
     }
-}
 
-/// Why a checked bundle could not be applied to a document; the document
-/// is unchanged in every case.
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
-    /// The bundle itself was refused.
-    #[error(transparent)]
-    Bundle(#[from] BundleError),
-    /// The payload is not Automerge data, though its checksum matched.
-    #[error("同步包内容无法读取 (the bundle's changes cannot be read: {0})")]
-    Unreadable(String),
-    /// The changes build on changes this side does not hold.
-    #[error(
-        "同步包缺少前序修改，请对方用 --all 导出完整文档 (the bundle builds on changes this side does not have; export it again with --all)"
-    )]
-    MissingDeps,
-}
+    fn township(code: &str) -> automerge::Automerge {
+        crate::TownshipMeta::new(code, "城关镇", crate::TownshipKind::Zhen, "")
+            .unwrap()
+            .new_document()
+            .unwrap()
+    }
 
-/// The bundle of `doc`: with `since`, the changes that are not ancestors of
-/// those heads (heads `doc` does not hold are ignored; if none is left,
-/// everything); without, the whole saved document.
-pub fn export(
-    doc: &automerge::Automerge,
-    from_county: bool,
-    township: &str,
-    document: &str,
-    since: Option<&[automerge::ChangeHash]>,
-) -> Bundle {
-    let heads = crate::doc_json::heads_hex(&doc.get_heads());
-    let known: Option<Vec<automerge::ChangeHash>> = since.map(|s| {
-        s.iter()
-            .filter(|h| doc.get_change_by_hash(h).is_some())
-            .copied()
-            .collect()
-    });
-    let (kind, payload) = match known {
-        Some(known) if !known.is_empty() => {
-            let mut payload = Vec::new();
-            for change in doc.get_changes(&known) {
-                payload.extend_from_slice(change.raw_bytes());
-            }
-            (BundleKind::Changes, payload)
-        }
-        _ => (BundleKind::Document, doc.save()),
-    };
-    Bundle {
-        kind,
-        from_county,
-        township: township.to_string(),
-        document: document.to_string(),
-        heads,
-        payload,
+    fn edit(doc: &mut automerge::Automerge, key: &str) {
+        use automerge::transaction::Transactable;
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, key, 1).unwrap();
+        tx.commit();
     }
-}
 
-/// Apply `bundle` to `doc` if it is whole: its changes must load, leave
-/// every head the exporter had in the document, and the document's meta
-/// must name the bundle's township. Checked on a fork first, so a refusal
-/// changes nothing. Returns how many changes were new.
-pub fn apply(doc: &mut automerge::Automerge, bundle: &Bundle) -> Result<usize, ApplyError> {
-    let mut trial = doc.fork();
-    trial
-        .load_incremental(&bundle.payload)
-        .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
-    for head in &bundle.heads {
-        let hash: automerge::ChangeHash = head
-            .parse()
-            .map_err(|_| BundleError::BadHeader("heads".into()))?;
-        if trial.get_change_by_hash(&hash).is_none() {
-            return Err(ApplyError::MissingDeps);
-        }
+    #[test]
+    fn bundle_apply_brings_changes_once() {
+        let mut county = township("330825101");
+        let mut device = county.fork();
+        edit(&mut device, "a");
+        let since = county.get_heads();
+        let b = export(&device, false, "330825101", "doc", Some(&since));
+        assert_eq!(b.kind, BundleKind::Changes);
+        let b = Bundle::parse(&b.encode()).unwrap();
+        assert_eq!(apply(&mut county, &b).unwrap(), 1);
+        assert_eq!(county.get_heads(), device.get_heads());
+        assert_eq!(apply(&mut county, &b).unwrap(), 0);
+        // Whole documents too; unknown `since` heads mean everything.
+        let whole = export(&device, true, "330825101", "doc", Some(&[]));
+        assert_eq!(whole.kind, BundleKind::Document);
+        let mut fresh = automerge::Automerge::new();
+        assert_eq!(apply(&mut fresh, &whole).unwrap(), 2);
+        assert_eq!(fresh.get_heads(), device.get_heads());
     }
-    match crate::TownshipMeta::read(&trial) {
-        Ok(meta) if meta.township_code == bundle.township => {}
-        Ok(meta) => {
-            return Err(BundleError::WrongTownship {
-                expected: format!("乡镇 {}", meta.township_code),
-                found: format!("乡镇 {}", bundle.township),
-            }
-            .into());
-        }
-        Err(e) => return Err(ApplyError::Unreadable(e.to_string())),
+
+    #[test]
+    fn bundle_apply_refuses_and_changes_nothing() {
+        let mut county = township("330825101");
+        let mut device = county.fork();
+        edit(&mut device, "a");
+        let after_a = device.get_heads();
+        edit(&mut device, "b");
+        // Changes after `a`, to a side that does not hold `a`.
+        let delta = export(&device, false, "330825101", "doc", Some(&after_a));
+        let before = county.get_heads();
+        assert!(matches!(apply(&mut county, &delta), Err(ApplyError::MissingDeps)));
+        // Another township's document, under this township's code or its own.
+        let other = township("330825102");
+        let mut forged = export(&other, true, "330825101", "doc", None);
+        assert!(matches!(
+            apply(&mut county, &forged),
+            Err(ApplyError::Bundle(BundleError::WrongTownship { .. }))
+        ));
+        forged.township = "330825102".into();
+        assert!(matches!(
+            apply(&mut county, &forged),
+            Err(ApplyError::Bundle(BundleError::WrongTownship { .. }))
+        ));
+        // Garbage that passes the checksum (it is not authentication).
+        let garbage = Bundle {
+            payload: b"not automerge".to_vec(),
+            ..delta
+        };
+        assert!(apply(&mut county, &garbage).is_err());
+        assert_eq!(county.get_heads(), before);
     }
-    let new = trial.get_changes(&doc.get_heads()).len();
-    if new > 0 {
-        doc.load_incremental(&bundle.payload)
-            .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
-    }
-    Ok(new)
 }
