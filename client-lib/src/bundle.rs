@@ -213,7 +213,10 @@ impl Replica {
         open_heads_db(self.storage().path())
     }
 
-    fn known_server_heads(&self, id: &DocumentId) -> Result<Option<Vec<ChangeHash>>, BundleFailure> {
+    fn known_server_heads(
+        &self,
+        id: &DocumentId,
+    ) -> Result<Option<Vec<ChangeHash>>, BundleFailure> {
         use rusqlite::OptionalExtension;
         let conn = self.heads_db()?;
         let heads: Option<String> = conn

@@ -90,7 +90,9 @@ pub enum BundleError {
     #[error("同步包校验失败，文件已损坏 (checksum mismatch: the bundle is corrupted)")]
     ChecksumMismatch,
     /// More bytes follow the payload than the header announced.
-    #[error("同步包末尾有多余数据，文件已损坏 (trailing bytes after the payload: the bundle is corrupted)")]
+    #[error(
+        "同步包末尾有多余数据，文件已损坏 (trailing bytes after the payload: the bundle is corrupted)"
+    )]
     TrailingBytes,
     /// The bundle is another township's (or another document's).
     #[error(
@@ -110,7 +112,11 @@ impl Bundle {
         let header = format!(
             "{MAGIC}\nversion: {VERSION}\nkind: {}\nfrom: {}\ntownship: {}\ndocument: {}\nheads: {}\nlength: {}\nsha256: {}\n\n",
             self.kind.as_str(),
-            if self.from_county { "county" } else { "township" },
+            if self.from_county {
+                "county"
+            } else {
+                "township"
+            },
             one_line(&self.township),
             one_line(&self.document),
             self.heads.join(","),
@@ -160,7 +166,9 @@ impl Bundle {
         };
         let version = field("version")?;
         if version != VERSION.to_string() {
-            return Err(BundleError::UnsupportedVersion(version.chars().take(20).collect()));
+            return Err(BundleError::UnsupportedVersion(
+                version.chars().take(20).collect(),
+            ));
         }
         let kind = match field("kind")? {
             "changes" => BundleKind::Changes,
@@ -181,7 +189,10 @@ impl Bundle {
         let heads: Vec<String> = if heads_field.is_empty() {
             Vec::new()
         } else {
-            heads_field.split(',').map(|h| h.trim().to_string()).collect()
+            heads_field
+                .split(',')
+                .map(|h| h.trim().to_string())
+                .collect()
         };
         if heads
             .iter()
@@ -195,7 +206,9 @@ impl Bundle {
         let sha = hex::decode(field("sha256")?)
             .map_err(|_| BundleError::BadHeader("sha256 is not hex".into()))?;
         if body.len() < length {
-            return Err(BundleError::Truncated("the payload is shorter than the header says"));
+            return Err(BundleError::Truncated(
+                "the payload is shorter than the header says",
+            ));
         }
         if body.len() > length {
             return Err(BundleError::TrailingBytes);
@@ -219,10 +232,7 @@ impl Bundle {
         let wrong_township = township.is_some_and(|t| t != self.township);
         if self.document != document || wrong_township {
             return Err(BundleError::WrongTownship {
-                expected: format!(
-                    "乡镇 {} 文档 {document}",
-                    township.unwrap_or("?")
-                ),
+                expected: format!("乡镇 {} 文档 {document}", township.unwrap_or("?")),
                 found: format!("乡镇 {} 文档 {}", self.township, self.document),
             });
         }
@@ -313,8 +323,8 @@ pub fn apply(doc: &mut automerge::Automerge, bundle: &Bundle) -> Result<usize, A
     if bundle.kind == BundleKind::Document {
         let alone = automerge::Automerge::load(&bundle.payload)
             .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
-        let meta = crate::TownshipMeta::read(&alone)
-            .map_err(|e| ApplyError::Unreadable(e.to_string()))?;
+        let meta =
+            crate::TownshipMeta::read(&alone).map_err(|e| ApplyError::Unreadable(e.to_string()))?;
         same_township(&meta.township_code, &bundle.township)?;
     }
     let mut trial = doc.fork();
@@ -371,7 +381,10 @@ mod tests {
     #[test]
     fn bundle_refuses_what_is_not_whole() {
         let bytes = sample().encode();
-        assert_eq!(Bundle::parse(b"PK\x03\x04zip"), Err(BundleError::NotABundle));
+        assert_eq!(
+            Bundle::parse(b"PK\x03\x04zip"),
+            Err(BundleError::NotABundle)
+        );
         assert_eq!(Bundle::parse(b""), Err(BundleError::NotABundle));
         for cut in 1..bytes.len() {
             let r = Bundle::parse(&bytes[..cut]);
@@ -429,12 +442,20 @@ mod tests {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let magic = format!("{MAGIC}\n");
         for n in 0..2000 {
-            let mut b = if n % 2 == 0 { magic.clone().into_bytes() } else { vec![] };
+            let mut b = if n % 2 == 0 {
+                magic.clone().into_bytes()
+            } else {
+                vec![]
+            };
             for _ in 0..(n % 300) {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
-                b.push(if seed % 5 == 0 { b'\n' } else { (seed >> 8) as u8 });
+                b.push(if seed % 5 == 0 {
+                    b'\n'
+                } else {
+                    (seed >> 8) as u8
+                });
             }
             let _ = Bundle::parse(&b);
         }
@@ -484,7 +505,10 @@ mod tests {
         // Changes after `a`, to a side that does not hold `a`.
         let delta = export(&device, false, "330825101", "doc", Some(&after_a));
         let before = county.get_heads();
-        assert!(matches!(apply(&mut county, &delta), Err(ApplyError::MissingDeps)));
+        assert!(matches!(
+            apply(&mut county, &delta),
+            Err(ApplyError::MissingDeps)
+        ));
         // Another township's document, under this township's code or its own.
         let other = township("330825102");
         let mut forged = export(&other, true, "330825101", "doc", None);

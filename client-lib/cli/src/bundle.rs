@@ -40,7 +40,8 @@ pub(crate) async fn run(
 ) -> anyhow::Result<()> {
     match command {
         BundleCommand::Export { output, all } => {
-            let url = doc_url.context("没有指定文档：用 --doc 或 QUNJIAN_DOC (no document given)")?;
+            let url =
+                doc_url.context("没有指定文档：用 --doc 或 QUNJIAN_DOC (no document given)")?;
             let exported = replica.export_bundle(url, all).await?;
             write_atomically(&output, &exported.bytes)?;
             let what = if exported.whole_document {
@@ -89,8 +90,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".part");
     let tmp = path.with_file_name(tmp_name);
-    let mut file = std::fs::File::create(&tmp)
-        .with_context(|| format!("无法写入 {}", tmp.display()))?;
+    let mut file =
+        std::fs::File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("无法写入 {}", tmp.display()))?;
