@@ -38,10 +38,16 @@ pub enum BundleFailure {
     Refused(#[from] ApplyError),
     /// The replica could not be used.
     #[error(transparent)]
-    Client(#[from] ClientError),
+    Client(Box<ClientError>),
     /// The replica file's note of the server's heads could not be read or written.
     #[error("replica file: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl From<ClientError> for BundleFailure {
+    fn from(e: ClientError) -> Self {
+        BundleFailure::Client(Box::new(e))
+    }
 }
 
 impl From<BundleError> for BundleFailure {

@@ -451,7 +451,7 @@ mod tests {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
-                b.push(if seed % 5 == 0 {
+                b.push(if seed.is_multiple_of(5) {
                     b'\n'
                 } else {
                     (seed >> 8) as u8
