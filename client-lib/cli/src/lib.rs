@@ -215,8 +215,11 @@ async fn command(replica: &Replica, doc_url: &str, command: Command) -> anyhow::
             {
                 Ok(status) => {
                     println!("{status}");
-                    // What the county holds, for `bundle export` later.
-                    replica.remember_server_heads(doc_url).await?;
+                    // What the county holds, for `bundle export` later; a
+                    // failure here costs only a larger bundle.
+                    if let Err(e) = replica.remember_server_heads(doc_url).await {
+                        tracing::warn!("cannot note the server's heads for bundles: {e}");
+                    }
                     Ok(())
                 }
                 Err(ClientError::SyncTimeout(status)) => {
