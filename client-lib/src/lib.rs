@@ -37,6 +37,7 @@
 
 #![warn(missing_docs)]
 
+mod bundle;
 mod conflicts;
 mod dialer;
 mod error;
@@ -51,6 +52,7 @@ mod sync_status;
 mod tls;
 mod township;
 
+pub use bundle::{BundleFailure, Exported, Imported};
 pub use dialer::{Backoff, Direction, Refused, WsDialer, ws_transport, ws_transport_tapped};
 pub use error::ClientError;
 pub use me::{me, me_trusting};

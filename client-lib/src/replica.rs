@@ -387,4 +387,9 @@ impl Replica {
     pub fn repo(&self) -> &Repo {
         &self.repo
     }
+
+    /// The replica's storage (bundles write a new document through it).
+    pub(crate) fn storage(&self) -> &SqliteStorage {
+        &self.storage
+    }
 }

@@ -55,6 +55,39 @@ enum Command {
         #[command(subcommand)]
         command: TownshipCommand,
     },
+    /// Sync by file (同步包) with townships that have no network.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Apply a township's bundle (stop the server first; it loads the changes when it starts).
+    Import {
+        /// The bundle file a township exported.
+        file: PathBuf,
+        /// Directory holding qunjian.db.
+        #[arg(long, default_value = "./qunjian-data")]
+        data_dir: PathBuf,
+    },
+    /// Write a township's whole document to a bundle for its devices (safe while serving).
+    Export {
+        /// The township code.
+        #[arg(long)]
+        township: String,
+        /// The bundle file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// The whole document; the county always exports it whole, since it
+        /// cannot know what a device holds (accepted for symmetry with `qunjian`).
+        #[arg(long)]
+        all: bool,
+        /// Directory holding qunjian.db.
+        #[arg(long, default_value = "./qunjian-data")]
+        data_dir: PathBuf,
+    },
 }
 
 /// The `serve` flags for `Limits`; defaults in `limits.rs`.
@@ -311,6 +344,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token_command(command),
+        Command::Bundle { command } => match command {
+            BundleCommand::Import { file, data_dir } => {
+                crate::bundle::import_file(&data_dir, &file).await
+            }
+            BundleCommand::Export {
+                township,
+                output,
+                all: _,
+                data_dir,
+            } => crate::bundle::export_file(&data_dir, &township, &output).await,
+        },
         Command::Township { command } => match command {
             TownshipCommand::Add {
                 code,

@@ -23,11 +23,13 @@
 //! - `conn`: the accept loop (connection caps, header timeout, client
 //!   address behind a trusted proxy).
 //! - `serve`: starts it all, wires the tasks, stops in order.
-//! - `admin`, `cli`: the `qunjian-server` commands.
+//! - `admin`, `bundle`, `cli`: the `qunjian-server` commands (`bundle`:
+//!   changes carried on a USB stick).
 
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod bundle;
 pub mod change_feed;
 pub mod cli;
 pub mod clock;

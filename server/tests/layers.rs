@@ -34,6 +34,7 @@ const ORDER: &[&str] = &[
     "conn",
     "serve",
     "admin",
+    "bundle",
     "cli",
 ];
 

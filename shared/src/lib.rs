@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod bundle;
 pub mod conflicts;
 pub mod doc_json;
 pub mod edit;

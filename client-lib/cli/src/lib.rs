@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Tls, Township};
 
+mod bundle;
 mod check;
 mod ledger;
 mod orgs;
@@ -62,6 +63,11 @@ enum Command {
     },
     /// Print the document as JSON (offline).
     Show,
+    /// Sync by file, where there is no network (docs/BUNDLES.md).
+    Bundle {
+        #[command(subcommand)]
+        command: bundle::BundleCommand,
+    },
     /// Units (单位): add, list, archive (offline).
     Unit {
         #[command(subcommand)]
@@ -221,6 +227,8 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
             eprintln!("本设备的乡镇文档: {doc}（副本会记住它）");
             doc
         }
+        // A bundle names its document; a new replica starts from it.
+        (None, Command::Bundle { command }, _) if !command.needs_doc() => String::new(),
         (None, _, _) => bail!(
             "没有指定文档：用 --doc automerge:... 或设置 QUNJIAN_DOC；或带上令牌运行一次 `qunjian sync` 查询 (no document given)"
         ),
@@ -301,6 +309,11 @@ async fn command(
             {
                 Ok(status) => {
                     replica.remember(doc_url, server)?;
+                    // What the county holds, for `bundle export` later; a
+                    // failure here costs only a larger bundle.
+                    if let Err(e) = replica.remember_server_heads(doc_url).await {
+                        tracing::warn!("cannot note the server's heads for bundles: {e}");
+                    }
                     Ok(Some(status.to_string()))
                 }
                 Err(ClientError::SyncTimeout(status)) => {
@@ -308,6 +321,10 @@ async fn command(
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Bundle { command } => {
+            let doc = Some(doc_url).filter(|d| !d.is_empty());
+            bundle::run(replica, doc, command).await.map(|()| None)
         }
         Command::Show => {
             let township = open(replica, doc_url).await?;
