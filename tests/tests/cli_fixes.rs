@@ -17,7 +17,11 @@ const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
 /// `qunjian` on a replica file with `env` set (nothing inherited that would
 /// change its behaviour).
 fn command(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(CLI);
+    command_with(Path::new(CLI), replica, env, args)
+}
+
+fn command_with(program: &Path, replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
     cmd.arg("--replica")
         .arg(replica)
         .args(args)
@@ -103,14 +107,27 @@ async fn an_edit_on_an_unwritable_replica_fails_at_once() {
     std::fs::set_permissions(&replica, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod dir");
 
-    let mut cmd = command(
+    // root writes whatever the mode says: run as nobody then, from a copy
+    // of the binary beside the replica, since nobody may not be able to
+    // reach the build directory (a checkout under /root).
+    // SAFETY: geteuid has no preconditions.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    let program = if as_root {
+        let copy = dir.join("qunjian-copy");
+        std::fs::copy(CLI, &copy).expect("copy the CLI");
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the copy");
+        copy
+    } else {
+        Path::new(CLI).to_path_buf()
+    };
+    let mut cmd = command_with(
+        &program,
         &replica,
         &[("QUNJIAN_DOC", &s.url)],
         &["unit", "add", "--name", "城关村", "--kind", "village"],
     );
-    // root writes whatever the mode says: run as nobody then.
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    if as_root {
         cmd.uid(65534).gid(65534);
     }
     let started = Instant::now();
