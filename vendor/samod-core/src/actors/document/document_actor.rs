@@ -441,23 +441,9 @@ impl DocumentActor {
             self.phase = Phase::Ready(Ready::new());
         }
         self.enqueue_share_policy_checks(out);
-        // Qunjian patch 6: save first, and send sync messages only while
-        // every put of this document is durable. A sync message advertises
-        // our heads, and a peer takes heads that include its changes as "the
-        // server has them"; upstream generated the messages before even
-        // issuing the puts of the changes just received. While puts are
-        // running, messages wait: the put's completion steps the actor again
-        // and they go out then, with heads that are all on disk. While
-        // storage fails they wait for good, and peers are never told their
-        // changes are stored. A peer waits for our reply before it sends
-        // more (unless it edits meanwhile), so this does not starve.
+        self.generate_sync_messages(now, out);
         self.on_disk_state
             .save_new_changes(out, &self.document_id, &self.doc);
-        if self.on_disk_state.puts_flushed() {
-            self.generate_sync_messages(now, out);
-        } else {
-            out.pending_sync_messages = self.pending_sync_message_count();
-        }
         out.io_tasks.extend(
             self.load_state
                 .step()
@@ -644,22 +630,14 @@ impl DocumentActor {
         }
     }
 
-    /// Received sync messages waiting for a share policy or the load.
-    fn pending_sync_message_count(&self) -> usize {
-        let waiting_for_policy: usize = self
+    pub fn generate_sync_messages(&mut self, now: UnixTimestamp, out: &mut DocActorResult) {
+        out.pending_sync_messages = self
             .peer_connections
             .values()
             .map(|conn| conn.pending_sync_messages.len())
             .sum();
-        match &self.phase {
-            Phase::Loading(loading) => waiting_for_policy + loading.pending_msg_count(),
-            _ => waiting_for_policy,
-        }
-    }
-
-    pub fn generate_sync_messages(&mut self, now: UnixTimestamp, out: &mut DocActorResult) {
-        out.pending_sync_messages = self.pending_sync_message_count();
-        if let Phase::Loading(_) = &self.phase {
+        if let Phase::Loading(loading) = &self.phase {
+            out.pending_sync_messages += loading.pending_msg_count();
             return;
         }
         for (conn_id, peer_conn) in &mut self.peer_connections {

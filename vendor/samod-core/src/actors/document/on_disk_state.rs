@@ -135,12 +135,6 @@ impl OnDiskState {
         self.running_puts.is_empty() && self.running_deletes.is_empty()
     }
 
-    /// Qunjian patch 6: no put is running, so everything saved so far (up
-    /// to `last_saved_heads`) is durable; deletions do not matter here.
-    pub(super) fn puts_flushed(&self) -> bool {
-        self.running_puts.is_empty()
-    }
-
     pub(super) fn has_task(&self, task_id: IoTaskId) -> bool {
         self.running_puts.contains_key(&task_id) || self.running_deletes.contains_key(&task_id)
     }

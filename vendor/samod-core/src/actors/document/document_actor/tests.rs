@@ -69,27 +69,6 @@ fn complete_policy(
         .unwrap()
 }
 
-/// Complete every put `result` asked for (Qunjian patch 6 holds sync
-/// messages until then).
-fn store_puts(actor: &mut DocumentActor, result: &DocActorResult) {
-    for task in &result.io_tasks {
-        if matches!(
-            task.action,
-            DocumentIoTask::Storage(crate::io::StorageTask::Put { .. })
-        ) {
-            actor
-                .handle_io_complete(
-                    UnixTimestamp::now(),
-                    IoResult {
-                        task_id: task.task_id,
-                        payload: DocumentIoResult::Storage(crate::io::StorageResult::Put),
-                    },
-                )
-                .unwrap();
-        }
-    }
-}
-
 fn has_network_output(result: &DocActorResult) -> bool {
     result.outgoing_messages.iter().any(|msg| match &msg.0 {
         DocToHubMsgPayload::SendSyncMessage { .. } => true,
@@ -270,49 +249,4 @@ fn resetting_sync_state_preserves_read_only() {
     let conn = actor.peer_connections.get_mut(&conn).unwrap();
     conn.reset_sync_state();
     assert!(conn.sync_state.read_only);
-}
-
-/// Qunjian patch 6: a reply advertising changes just received goes out only
-/// once their puts completed, i.e. once they are durable.
-#[test]
-fn sync_messages_wait_until_the_changes_they_advertise_are_stored() {
-    let (mut actor, _, conn, task_id) = new_actor(true, None);
-    complete_policy(&mut actor, task_id, ShareConfig::read_write());
-    let result = actor
-        .handle_message(
-            UnixTimestamp::now(),
-            HubToDocMsg(HubToDocMsgPayload::HandleDocMessage {
-                connection_id: conn,
-                message: DocMessage::Sync(incoming_changes(true)),
-                received_at: UnixTimestamp::now(),
-            }),
-        )
-        .unwrap();
-    assert!(actor.document().get(ROOT, "remote").unwrap().is_some());
-    let puts: Vec<IoTaskId> = result
-        .io_tasks
-        .iter()
-        .filter(|task| {
-            matches!(
-                task.action,
-                DocumentIoTask::Storage(crate::io::StorageTask::Put { .. })
-            )
-        })
-        .map(|task| task.task_id)
-        .collect();
-    assert!(!puts.is_empty());
-    assert!(!has_network_output(&result), "replied before storing");
-    assert_eq!(result.pending_sync_messages, 0);
-    for (i, put) in puts.iter().enumerate() {
-        let done = actor
-            .handle_io_complete(
-                UnixTimestamp::now(),
-                IoResult {
-                    task_id: *put,
-                    payload: DocumentIoResult::Storage(crate::io::StorageResult::Put),
-                },
-            )
-            .unwrap();
-        assert_eq!(has_network_output(&done), i + 1 == puts.len());
-    }
 }

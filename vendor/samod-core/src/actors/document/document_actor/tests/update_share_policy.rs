@@ -50,14 +50,12 @@ fn regrant_after_dropping_a_modern_peers_first_reply_converges() {
     };
     for grant in [ShareConfig::read_only(), ShareConfig::read_write()] {
         let (mut actor, _, conn, initial) = new_actor(true, None);
-        let edit = actor
+        actor
             .with_document(UnixTimestamp::now(), |doc| {
                 doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "local", true))
                     .unwrap();
             })
             .unwrap();
-        // Qunjian patch 6: nothing is advertised before it is stored.
-        store_puts(&mut actor, &edit.actor_result);
         let initial = complete_policy(&mut actor, initial, ShareConfig::read_only());
         let mut initial = messages(initial);
         assert_eq!(initial.len(), 1);
