@@ -9,7 +9,7 @@
 /// Define an enum whose values are stable strings with a Chinese label:
 /// `text_enum!(Name { Variant = "code" "中文", ... })` gives `ALL`,
 /// `as_str`, `label`, `parse`, `Display`, `FromStr` and serde. For values
-/// stored in the document use [`string_enum!`], which adds autosurgeon and
+/// stored in the document use [`string_enum!`](crate::string_enum), which adds autosurgeon and
 /// the JSON Schema's list; this one is for the server's own names (report
 /// names in URLs, audit events in its table).
 #[macro_export]
@@ -84,7 +84,7 @@ macro_rules! text_enum {
 }
 
 /// Define a string-valued enum of the document: `string_enum!(Name "doc" { Variant = "code" "中文", ... })`,
-/// everything [`text_enum!`] gives, plus autosurgeon and the list of values
+/// everything [`text_enum!`](crate::text_enum) gives, plus autosurgeon and the list of values
 /// the JSON Schema and SCHEMA.md publish.
 #[macro_export]
 macro_rules! string_enum {
