@@ -12,7 +12,6 @@ use common::*;
 use qunjian_client::Replica;
 use qunjian_shared::bundle::Bundle;
 
-const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
 const CODE: &str = "330825101";
 
 /// `qunjian --replica R [args]`, with `--doc` when given, nothing inherited.
@@ -29,21 +28,6 @@ fn qunjian(replica: &Path, doc: Option<&str>, args: &[&str]) -> Output {
         .env_remove("QUNJIAN_CA_FILE")
         .output()
         .expect("run qunjian")
-}
-
-/// `qunjian-server [args] --data-dir D`.
-fn county(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(SERVER_BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run county-server")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The output's stdout, failing the test with its stderr if it failed.
@@ -81,7 +65,7 @@ fn bundle_heads(file: &Path) -> Vec<String> {
 }
 
 fn export_county(data: &Path, code: &str, file: &Path) {
-    ok(county(
+    ok(admin_cli(
         data,
         &[
             "bundle",
@@ -155,7 +139,7 @@ async fn two_devices_and_the_county_converge_by_bundles_alone() {
         Some(&url),
         &["bundle", "export", "-o", path(&from_a)],
     ));
-    ok(county(&data, &["bundle", "import", path(&from_a)]));
+    ok(admin_cli(&data, &["bundle", "import", path(&from_a)]));
 
     // Device B starts from the county's export and sees A's unit.
     let county_1 = stick("county-1");
@@ -189,7 +173,7 @@ async fn two_devices_and_the_county_converge_by_bundles_alone() {
         qunjian_shared::bundle::BundleKind::Changes,
         "B knows what the county holds from the county's bundle"
     );
-    ok(county(&data, &["bundle", "import", path(&from_b)]));
+    ok(admin_cli(&data, &["bundle", "import", path(&from_b)]));
 
     // A takes the county's export; all three now hold the same heads.
     let county_2 = stick("county-2");
@@ -275,7 +259,7 @@ async fn two_devices_and_the_county_converge_by_bundles_alone() {
     // While it runs, the county may export but not import: a running
     // server would not see the imported rows.
     export_county(&data, CODE, &stick("county-3"));
-    let busy = refused(county(&data, &["bundle", "import", path(&from_b)]));
+    let busy = refused(admin_cli(&data, &["bundle", "import", path(&from_b)]));
     assert!(busy.contains("停止服务器"), "{busy}");
     assert_eq!(received_rows(&data).len(), 2);
 }
@@ -364,7 +348,7 @@ async fn repeated_foreign_and_damaged_bundles_change_nothing() {
     let forged = damaged("forged", &forged.encode());
     let county_before = bundle_heads(&ours);
     for (file, says) in cases[1..].iter().chain([&(forged, "另一个乡镇")]) {
-        let err = refused(county(&data, &["bundle", "import", path(file)]));
+        let err = refused(admin_cli(&data, &["bundle", "import", path(file)]));
         assert!(err.contains(says), "{}: {err}", file.display());
     }
     let check = scratch.replica_file("check").with_extension("qjb");
@@ -373,8 +357,8 @@ async fn repeated_foreign_and_damaged_bundles_change_nothing() {
     assert!(received_rows(&data).is_empty());
 
     // The device's bundle, twice: the second adds nothing (audited as 0).
-    ok(county(&data, &["bundle", "import", path(&from_device)]));
-    ok(county(&data, &["bundle", "import", path(&from_device)]));
+    ok(admin_cli(&data, &["bundle", "import", path(&from_device)]));
+    ok(admin_cli(&data, &["bundle", "import", path(&from_device)]));
     export_county(&data, CODE, &check);
     assert_eq!(bundle_heads(&check), before);
     let rows = received_rows(&data);

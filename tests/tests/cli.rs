@@ -6,44 +6,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::*;
-
-const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
-
-/// Run `qunjian` on a replica file with `env` set (and nothing inherited
-/// that would change its behaviour).
-fn qunjian(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(CLI);
-    cmd.arg("--replica")
-        .arg(replica)
-        .args(args)
-        .env_remove("QUNJIAN_TOKEN")
-        .env_remove("QUNJIAN_DOC")
-        .env_remove("QUNJIAN_SERVER")
-        .env_remove("QUNJIAN_CA_FILE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run qunjian")
-}
-
-fn admin_cli(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(SERVER_BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run county-server")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_session_runs_from_a_token_alone() {

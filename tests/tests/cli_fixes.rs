@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
-
 /// `qunjian` on a replica file with `env` set (nothing inherited that would
 /// change its behaviour).
 fn command(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
@@ -36,10 +34,6 @@ fn command_with(program: &Path, replica: &Path, env: &[(&str, &str)], args: &[&s
     cmd
 }
 
-fn qunjian(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    command(replica, env, args).output().expect("run qunjian")
-}
-
 /// Run a command, killing it if it has not exited within `within`.
 fn run_within(mut cmd: Command, within: Duration) -> Output {
     let mut child = cmd
@@ -51,10 +45,6 @@ fn run_within(mut cmd: Command, within: Duration) -> Output {
         let _ = child.kill();
     }
     child.wait_with_output().expect("collect qunjian's output")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A server with one township, its document URL and a device token.

@@ -6,32 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::*;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-
-const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
-
-fn qunjian(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(CLI);
-    cmd.arg("--replica")
-        .arg(replica)
-        .args(args)
-        .env_remove("QUNJIAN_TOKEN")
-        .env_remove("QUNJIAN_DOC")
-        .env_remove("QUNJIAN_SERVER")
-        .env_remove("QUNJIAN_CA_FILE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run qunjian")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A cell of a test workbook.
 enum Cell<'a> {

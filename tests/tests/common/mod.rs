@@ -5,8 +5,12 @@
 #![allow(dead_code)]
 
 pub mod cbor;
+mod cli;
 mod wait;
 
+// Not every test binary runs the command lines.
+#[allow(unused_imports)]
+pub use cli::*;
 pub use wait::*;
 
 use std::io::{BufRead, BufReader};
