@@ -12,28 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// `qunjian` on a replica file with `env` set (nothing inherited that would
-/// change its behaviour).
-fn command(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    command_with(Path::new(CLI), replica, env, args)
-}
-
-fn command_with(program: &Path, replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.arg("--replica")
-        .arg(replica)
-        .args(args)
-        .env_remove("QUNJIAN_TOKEN")
-        .env_remove("QUNJIAN_DOC")
-        .env_remove("QUNJIAN_SERVER")
-        .env_remove("QUNJIAN_CA_FILE")
-        .env_remove("QUNJIAN_LOG");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
 /// Run a command, killing it if it has not exited within `within`.
 fn run_within(mut cmd: Command, within: Duration) -> Output {
     let mut child = cmd
@@ -111,7 +89,7 @@ async fn an_edit_on_an_unwritable_replica_fails_at_once() {
     } else {
         Path::new(CLI).to_path_buf()
     };
-    let mut cmd = command_with(
+    let mut cmd = qunjian_command_of(
         &program,
         &replica,
         &[("QUNJIAN_DOC", &s.url)],
@@ -159,7 +137,7 @@ async fn an_edit_the_disk_refuses_fails_at_once() {
             char::from_u32(0x4e00 + (x >> 16) % 0x5000).unwrap_or('城')
         })
         .collect();
-    let mut cmd = command(
+    let mut cmd = qunjian_command(
         &replica,
         &[("QUNJIAN_DOC", &s.url)],
         &["unit", "add", "--name", &name, "--kind", "village"],

@@ -12,7 +12,17 @@ pub const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
 
 /// `qunjian --replica R [args]` with `env` set, ready to run.
 pub fn qunjian_command(replica: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(CLI);
+    qunjian_command_of(Path::new(CLI), replica, env, args)
+}
+
+/// [`qunjian_command`] running `program`, a copy of the tool elsewhere.
+pub fn qunjian_command_of(
+    program: &Path,
+    replica: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Command {
+    let mut cmd = Command::new(program);
     cmd.arg("--replica")
         .arg(replica)
         .args(args)
