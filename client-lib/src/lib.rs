@@ -53,7 +53,11 @@ mod tls;
 mod township;
 
 pub use bundle::{BundleFailure, Exported, Imported};
-pub use dialer::{Backoff, Direction, Refused, WsDialer, ws_transport, ws_transport_tapped};
+pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
+/// A transport that shows every message to a tap; for the benchmarks, which
+/// count bytes by message type (feature `bench`), not for apps.
+#[cfg(feature = "bench")]
+pub use dialer::{Direction, ws_transport_tapped};
 pub use error::ClientError;
 pub use me::{me, me_trusting};
 pub use remember::Remembered;
@@ -61,6 +65,16 @@ pub use replica::Replica;
 pub use sync_status::SyncStatus;
 pub use tls::Tls;
 pub use township::Township;
+
+/// Types of `qunjian-shared` that this crate's signatures name, so an app
+/// needs no second dependency to match on them.
+pub use qunjian_shared::api::Me;
+pub use qunjian_shared::conflicts::Conflict;
+pub use qunjian_shared::edit::EditError;
+pub use qunjian_shared::migrate::MigrateError;
+pub use qunjian_shared::token::TokenFormatError;
+pub use qunjian_shared::validation::Finding;
+pub use qunjian_shared::{MetaError, StorageError};
 
 /// The document's typed records, re-exported from `qunjian-shared`.
 pub use qunjian_shared::schema;
