@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use automerge::ROOT;
 use automerge::transaction::Transactable;
 use common::cbor::{doc_message, join_message};
+use common::ws::{Ws, close_code};
 use common::*;
 use futures::{SinkExt, StreamExt};
 use qunjian_client::{ClientError, Replica, Township};
@@ -23,9 +24,6 @@ const B: &str = "330825102";
 const WAIT: Duration = Duration::from_secs(20);
 /// How soon a revocation must close a live connection (the issue: "within seconds").
 const REVOKED_WITHIN: Duration = Duration::from_secs(5);
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Two townships and a token of each role; the server has started once, so
 /// the admin token exists.
@@ -201,23 +199,6 @@ fn has(rows: &[AuditEntry], id: &str, event: &str, matches: impl Fn(&AuditEntry)
 /// Whether an audit row's detail mentions `text`.
 fn says(row: &AuditEntry, text: &str) -> bool {
     row.detail.as_deref().is_some_and(|d| d.contains(text))
-}
-
-/// Read until the server closes; the close code, or `None` when the
-/// stream ended without a close frame.
-async fn close_code(ws: &mut Ws, within: Duration) -> Option<u16> {
-    tokio::time::timeout(within, async {
-        while let Some(message) = ws.next().await {
-            match message {
-                Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
-                Ok(_) => continue,
-                Err(_) => return None,
-            }
-        }
-        None
-    })
-    .await
-    .unwrap_or_else(|_| panic!("the server kept the connection open past {within:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
+use common::broken_disk::{BREAK, MEND, healthz};
 use common::*;
 use qunjian_client::{ClientError, Replica};
 
@@ -30,24 +31,12 @@ const CODE: &str = "330825201";
 const NAME: &str = "詹家镇";
 const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
 
-const BREAK: &str = "CREATE TRIGGER disk_on_fire BEFORE INSERT ON samod_kv
-                     BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;";
-const MEND: &str = "DROP TRIGGER disk_on_fire;";
-
 /// A connection to the server's database file from the side.
 fn side(data_dir: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(data_dir.join("qunjian.db")).expect("open db");
     conn.busy_timeout(Duration::from_secs(10))
         .expect("busy timeout");
     conn
-}
-
-async fn healthz(base: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("{base}/healthz"))
-        .await
-        .expect("GET /healthz");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("health JSON"))
 }
 
 /// Wait (at most 20 s) until `/healthz` is 503 with a write pending: the

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use common::*;
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use qunjian_shared::api::AuditEntry;
 use qunjian_shared::token;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -385,18 +385,7 @@ async fn a_frame_over_the_default_max_message_is_refused_and_audited() {
     let max = qunjian_server::limits::DEFAULT_MAX_MESSAGE_MB * 1024 * 1024;
     let big = vec![0u8; max + 1024 * 1024];
     let _ = tokio::time::timeout(WAIT, ws.send(Message::Binary(big.into()))).await;
-    let code = tokio::time::timeout(WAIT, async {
-        while let Some(message) = ws.next().await {
-            match message {
-                Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
-                Ok(_) => continue,
-                Err(_) => return None,
-            }
-        }
-        None
-    })
-    .await
-    .expect("the server closes the connection");
+    let code = common::ws::close_code(&mut ws, WAIT).await;
     assert_eq!(code, Some(1009));
     let refused = format!("{}/api/audit?event=refused", server.http());
     let admin = server.admin_token();

@@ -9,20 +9,9 @@ use std::time::Duration;
 
 use automerge::ROOT;
 use automerge::transaction::Transactable;
+use common::broken_disk::{BREAK, MEND, healthz};
 use common::*;
 use qunjian_server::{ServeConfig, start};
-
-const BREAK: &str = "CREATE TRIGGER disk_on_fire BEFORE INSERT ON samod_kv
-                     BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;";
-const MEND: &str = "DROP TRIGGER disk_on_fire;";
-
-async fn healthz(base: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("{base}/healthz"))
-        .await
-        .expect("GET /healthz");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("health JSON"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers() {

@@ -4,9 +4,11 @@
 
 #![allow(dead_code)]
 
+pub mod broken_disk;
 pub mod cbor;
 mod cli;
 mod wait;
+pub mod ws;
 
 // Not every test binary runs the command lines.
 #[allow(unused_imports)]
