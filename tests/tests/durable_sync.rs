@@ -7,13 +7,10 @@
 //!   restart with the disk mended the device still holds its change and
 //!   syncs it;
 //! - SIGTERM while the disk fails ends within `--stop-timeout`, non-zero,
-//!   naming how many writes were not stored.
-//!
-//! Two tests stay ignored until sync replies wait for storage (see
-//! docs/design.md, "Durability of synced"): a connected device is never
-//! told its change is there while storage fails, and once `wait_synced`
-//! returns the change is in the server's file. Both failed on the code
-//! without that wait, and passed with the samod-core patch that was tried.
+//!   naming how many writes were not stored;
+//! - a connected device is never told its change is there while storage
+//!   fails, and once `wait_synced` returns the change is in the server's
+//!   file (the server holds each reply until then: `doc_sync/hold.rs`).
 
 mod common;
 
@@ -203,7 +200,6 @@ async fn while_storage_fails_new_connections_hear_why_and_nothing_is_lost_over_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs sync replies held until storage has the changes; the samod-core patch that did it stalled devices intermittently and is out (docs/design.md, Durability of synced)"]
 async fn a_change_the_server_cannot_store_is_never_acknowledged() {
     let Broken {
         scratch: _scratch,
@@ -233,7 +229,6 @@ async fn a_change_the_server_cannot_store_is_never_acknowledged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs sync replies held until storage has the changes; the samod-core patch that did it stalled devices intermittently and is out (docs/design.md, Durability of synced)"]
 async fn once_wait_synced_returns_the_change_is_in_the_servers_file() {
     init_tracing();
     let scratch = Scratch::new();

@@ -4,6 +4,7 @@
 //! definite-length CBOR map with text keys) and never panic on bytes from
 //! the network, which the fuzz test holds it to.
 
+use automerge::ChangeHash;
 use minicbor::Decoder;
 use minicbor::data::Type;
 use samod::DocumentId;
@@ -157,6 +158,42 @@ pub fn changes_in(data: &[u8]) -> Result<u64, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The heads an Automerge sync message says its sender has: the first
+/// field of the payload (a version byte, a LEB128 count, then 32 bytes per
+/// hash), read without decoding the changes after it. `None` when the
+/// payload is not a sync message.
+pub fn heads_in(data: &[u8]) -> Option<Vec<ChangeHash>> {
+    const SYNC_V1: u8 = 0x42;
+    const SYNC_V2: u8 = 0x43;
+    let (&version, mut rest) = data.split_first()?;
+    if version != SYNC_V1 && version != SYNC_V2 {
+        return None;
+    }
+    let mut count: u64 = 0;
+    let mut shift = 0;
+    loop {
+        let (&byte, after) = rest.split_first()?;
+        rest = after;
+        count |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+    // Bounded by the bytes there, not by what the count claims.
+    let count = usize::try_from(count).ok()?;
+    if count > rest.len() / 32 {
+        return None;
+    }
+    rest.chunks_exact(32)
+        .take(count)
+        .map(|h| ChangeHash::try_from(h).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +307,45 @@ mod tests {
             .sync()
             .generate_sync_message(&mut ours)
             .expect("changes");
-        assert!(changes_in(&with_changes.encode()).expect("decode") >= 1);
+        let encoded = with_changes.encode();
+        assert!(changes_in(&encoded).expect("decode") >= 1);
         assert!(changes_in(&[0x42, 0x01]).is_err());
+        assert_eq!(heads_in(&encoded), Some(doc.get_heads()));
+    }
+
+    #[test]
+    fn heads_are_read_from_a_sync_message_and_garbage_is_none() {
+        use automerge::sync::SyncDoc;
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::AutoCommit::new();
+        let mut state = automerge::sync::State::new();
+        let empty = doc.sync().generate_sync_message(&mut state).expect("msg");
+        assert_eq!(heads_in(&empty.encode()), Some(Vec::new()));
+        let mut forks: Vec<_> = (0..3).map(|_| doc.fork()).collect();
+        for (i, fork) in forks.iter_mut().enumerate() {
+            fork.put(automerge::ROOT, format!("k{i}"), i as i64)
+                .expect("put");
+            doc.merge(fork).expect("merge");
+        }
+        let mut state = automerge::sync::State::new();
+        let message = doc.sync().generate_sync_message(&mut state).expect("msg");
+        let bytes = message.encode();
+        let heads = heads_in(&bytes).expect("heads");
+        assert_eq!(heads.len(), 3, "three concurrent heads");
+        assert_eq!(heads, doc.get_heads());
+
+        assert_eq!(heads_in(&[]), None);
+        assert_eq!(heads_in(&[0x41, 0]), None, "not a sync message");
+        assert_eq!(heads_in(&[0x42, 0x80]), None, "count cut short");
+        assert_eq!(heads_in(&[0x42, 2, 0, 0]), None, "count past the bytes");
+        assert_eq!(
+            heads_in(&[
+                0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f
+            ]),
+            None
+        );
+        for cut in 0..bytes.len().min(100) {
+            let _ = heads_in(&bytes[..cut]);
+        }
     }
 }

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::close::{Close, CloseCode, Closing, ReadError, fit_close_reason, read_error};
 use super::frame;
+use super::hold::Hold;
 use super::policy::{self, Parties, Verdict};
 use super::tally::Tally;
 use crate::audit::{Actor, Audit, Entry, Event};
@@ -98,6 +99,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     let mut ws_tx = write_loop(
         ws_tx,
         out_rx,
+        Hold::new(state.storage.clone()),
         &cancel,
         limits.ping_interval(),
         &tally,
@@ -145,11 +147,13 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     drop(guard);
 }
 
-/// samod's messages out, pings, the periodic tally, until samod drops the
-/// connection or the connection is cancelled.
+/// samod's messages out (each once `hold` lets it go), pings, the periodic
+/// tally, until samod drops the connection or the connection is cancelled.
+#[allow(clippy::too_many_arguments)]
 async fn write_loop(
     mut ws_tx: futures::stream::SplitSink<WebSocket, Message>,
     mut out_rx: futures::channel::mpsc::Receiver<Vec<u8>>,
+    mut hold: Hold,
     cancel: &CancellationToken,
     ping_every: Duration,
     tally: &Tally,
@@ -164,6 +168,23 @@ async fn write_loop(
         tokio::select! {
             msg = out_rx.next() => match msg {
                 Some(bytes) => {
+                    // Pings and the tally go on while a message is held.
+                    {
+                    let held = hold.until_durable(&bytes);
+                    tokio::pin!(held);
+                    loop {
+                        tokio::select! {
+                            _ = &mut held => break,
+                            _ = cancel.cancelled() => return ws_tx,
+                            _ = ping.tick() => {
+                                if ws_tx.send(Message::Ping(Default::default())).await.is_err() {
+                                    return ws_tx;
+                                }
+                            }
+                            _ = flush.tick() => tally.flush(audit, actor),
+                        }
+                    }
+                    }
                     if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
                         break;
                     }

@@ -11,10 +11,14 @@
 //!   error channel).
 //! - `reader.rs`: a few reader threads, so blocking SQLite reads never run
 //!   on the async runtime.
+//! - `durable.rs`: which changes of a document are in the file, so a
+//!   server can hold a sync reply until the changes it names are (see
+//!   [`SqliteStorage::holds`]).
 //! - `health.rs`: what `/healthz` reports, since failures cannot be
 //!   returned to samod.
 //! - `options.rs`, `error.rs`: the knobs, and what can go wrong when opening.
 
+mod durable;
 mod error;
 mod health;
 mod options;
@@ -25,6 +29,8 @@ mod writer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_durable;
+#[cfg(test)]
 mod tests_failures;
 #[cfg(test)]
 mod tests_samod;
@@ -34,6 +40,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use automerge::ChangeHash;
 use crossbeam_channel::Sender;
 use futures::channel::oneshot;
 use samod::storage::{Storage, StorageKey};
@@ -42,6 +49,7 @@ pub use error::StorageError;
 pub use health::StorageHealth;
 pub use options::StorageOptions;
 
+use durable::Durable;
 use health::HealthState;
 use reader::ReadJob;
 use writer::WriteOp;
@@ -70,6 +78,7 @@ struct Inner {
     writes: Sender<WriteOp>,
     reads: Sender<ReadJob>,
     health: Arc<HealthState>,
+    durable: Arc<Durable>,
 }
 
 impl SqliteStorage {
@@ -89,11 +98,18 @@ impl SqliteStorage {
     pub fn open_with(path: impl AsRef<Path>, opts: StorageOptions) -> Result<Self, StorageError> {
         let path = path.as_ref().to_path_buf();
         let health = Arc::new(HealthState::new());
+        let durable = Arc::new(Durable::new());
         // The writer connection opens first: it creates the file, the table
         // and switches to WAL, which the reader connections then rely on.
         let conn = sqlite::open_writer(&path, opts.busy_timeout)?;
-        let reads = reader::spawn_pool(&path, &opts, &health)?;
-        let writes = writer::spawn(conn, path.clone(), &opts, Arc::clone(&health))?;
+        let reads = reader::spawn_pool(&path, &opts, &health, &durable)?;
+        let writes = writer::spawn(
+            conn,
+            path.clone(),
+            &opts,
+            Arc::clone(&health),
+            Arc::clone(&durable),
+        )?;
         tracing::debug!(path = %path.display(), ?opts, "SQLite storage open");
         Ok(SqliteStorage {
             inner: Arc::new(Inner {
@@ -101,6 +117,7 @@ impl SqliteStorage {
                 writes,
                 reads,
                 health,
+                durable,
             }),
         })
     }
@@ -125,6 +142,39 @@ impl SqliteStorage {
                 tracing::error!("SQLite writer thread stopped before the flush completed");
             }
         }
+    }
+
+    /// Whether every one of `heads` of document `doc` (a document id, as in
+    /// its keys), and so every change before them, is committed to the
+    /// file. Answers from memory when it can, else on a reader thread; a
+    /// failed read answers `false`.
+    ///
+    /// A server holds a sync message naming its heads until this is true
+    /// (waiting on [`commits`](Self::commits) between checks), so that no
+    /// peer hears of a change the file does not have.
+    pub fn holds(
+        &self,
+        doc: &str,
+        heads: Vec<ChangeHash>,
+    ) -> impl Future<Output = bool> + Send + 'static {
+        let known = self.inner.durable.known_all(doc, &heads);
+        let asked = (!known).then(|| {
+            let doc = doc.to_string();
+            self.read(|reply| ReadJob::Holds { doc, heads, reply }, || false)
+        });
+        async move {
+            match asked {
+                None => true,
+                Some(asked) => asked.await,
+            }
+        }
+    }
+
+    /// Changes after every commit: wait on it between [`holds`](Self::holds)
+    /// checks. Mark it seen (`borrow_and_update`) before checking, so a
+    /// commit between the check and the wait is not missed.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.durable.commits()
     }
 
     /// The database file this storage was opened on.

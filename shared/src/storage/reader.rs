@@ -12,11 +12,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use automerge::ChangeHash;
 use crossbeam_channel::{Receiver, Sender};
 use futures::channel::oneshot;
 use rusqlite::Connection;
 use samod::storage::StorageKey;
 
+use super::durable::Durable;
 use super::health::HealthState;
 use super::{StorageError, StorageOptions, sqlite};
 
@@ -30,6 +32,12 @@ pub(crate) enum ReadJob {
         prefix: StorageKey,
         reply: oneshot::Sender<HashMap<StorageKey, Vec<u8>>>,
     },
+    /// Whether the file holds these heads of a document (`durable.rs`).
+    Holds {
+        doc: String,
+        heads: Vec<ChangeHash>,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// Opens `opts.readers` connections (at least one) and starts one thread on
@@ -39,15 +47,17 @@ pub(crate) fn spawn_pool(
     path: &Path,
     opts: &StorageOptions,
     health: &Arc<HealthState>,
+    durable: &Arc<Durable>,
 ) -> Result<Sender<ReadJob>, StorageError> {
     let (tx, rx) = crossbeam_channel::unbounded();
     for i in 0..opts.readers.max(1) {
         let conn = sqlite::open_reader(path, opts.busy_timeout)?;
         let rx = rx.clone();
         let health = Arc::clone(health);
+        let durable = Arc::clone(durable);
         std::thread::Builder::new()
             .name(format!("qunjian-sqlite-reader-{i}"))
-            .spawn(move || run(conn, rx, health))
+            .spawn(move || run(conn, rx, health, durable))
             .map_err(|source| StorageError::Thread {
                 path: path.to_path_buf(),
                 source,
@@ -56,7 +66,7 @@ pub(crate) fn spawn_pool(
     Ok(tx)
 }
 
-fn run(conn: Connection, rx: Receiver<ReadJob>, health: Arc<HealthState>) {
+fn run(conn: Connection, rx: Receiver<ReadJob>, health: Arc<HealthState>, durable: Arc<Durable>) {
     while let Ok(job) = rx.recv() {
         match job {
             ReadJob::Load { key, reply } => {
@@ -75,6 +85,16 @@ fn run(conn: Connection, rx: Receiver<ReadJob>, health: Arc<HealthState>) {
                     HashMap::new()
                 });
                 let _ = reply.send(values);
+            }
+            ReadJob::Holds { doc, heads, reply } => {
+                // A failed read proves nothing: answer "not yet", and the
+                // caller asks again after the next commit.
+                let holds = durable.in_file(&conn, &doc, &heads).unwrap_or_else(|e| {
+                    tracing::error!(%doc, error = %e, "SQLite read of stored heads failed");
+                    health.read_failed(format!("read of stored heads of {doc} failed: {e}"));
+                    false
+                });
+                let _ = reply.send(holds);
             }
         }
     }

@@ -27,6 +27,7 @@ use crossbeam_channel::{Receiver, Sender};
 use futures::channel::oneshot;
 use rusqlite::Connection;
 
+use super::durable::Durable;
 use super::health::HealthState;
 use super::sqlite::{DELETE, UPSERT};
 use super::{StorageError, StorageOptions};
@@ -88,6 +89,7 @@ pub(crate) fn spawn(
     path: PathBuf,
     opts: &StorageOptions,
     health: Arc<HealthState>,
+    durable: Arc<Durable>,
 ) -> Result<Sender<WriteOp>, StorageError> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let writer = Writer {
@@ -95,6 +97,7 @@ pub(crate) fn spawn(
         path: path.clone(),
         rx,
         health,
+        durable,
         batch_limit: if opts.group_commit {
             opts.max_batch.max(1)
         } else {
@@ -113,6 +116,8 @@ struct Writer {
     path: PathBuf,
     rx: Receiver<WriteOp>,
     health: Arc<HealthState>,
+    /// Told what each commit made durable, for sync replies held on it.
+    durable: Arc<Durable>,
     batch_limit: usize,
 }
 
@@ -130,6 +135,7 @@ impl Writer {
             let writes = batch.iter().filter(|op| op.is_write()).count();
             if writes > 0 {
                 self.commit_with_retry(&batch, writes);
+                self.durable.committed(&batch);
             }
             // Count them done before waking the callers, so a caller that
             // looks at `health()` right after its put sees it committed.
