@@ -35,7 +35,8 @@
 //
 // Commands ("url" is an automerge: URL):
 //   {"cmd":"find","url"}                  fetch/load the document; replies doc, heads
-//   {"cmd":"doc","url"}                   the document as JSON now, and its heads
+//   {"cmd":"doc","url"}                   the document as JSON now, its heads and
+//                                         hex_heads (the same in hex)
 //   {"cmd":"add_unit","url","name","kind","style","fields"?}
 //                                         a new unit (UUID v7 id) with all five
 //                                         organization maps, per docs/SCHEMA.md;
@@ -63,7 +64,7 @@ import { createInterface } from "node:readline"
 import { isDeepStrictEqual } from "node:util"
 import { createHash, randomBytes } from "node:crypto"
 
-import { ImmutableString, Uint } from "@automerge/automerge"
+import { ImmutableString, Uint, getHeads } from "@automerge/automerge"
 import { Repo } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import { SettlingNodeFSStorageAdapter } from "./storage.mjs"
@@ -255,7 +256,8 @@ async function handleOf(url, timeoutMs) {
 }
 
 function snapshot(handle) {
-  return { doc: toJSON(handle.doc()), heads: handle.heads() }
+  // heads as the repo encodes them (base58), hex_heads as Automerge does.
+  return { doc: toJSON(handle.doc()), heads: handle.heads(), hex_heads: getHeads(handle.doc()) }
 }
 
 /** The storage id of the connected server, if it told us one. */

@@ -16,72 +16,15 @@ mod common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
-use common::broken_disk::{BREAK, MEND, healthz};
+use common::broken_disk::{BREAK, MEND, holds, on_disk, side, wait_for_failing_write};
 use common::*;
 use qunjian_client::{ClientError, Replica};
 
 const CODE: &str = "330825201";
 const NAME: &str = "詹家镇";
 const CLI: &str = env!("CARGO_BIN_EXE_qunjian-cli");
-
-/// A connection to the server's database file from the side.
-fn side(data_dir: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(data_dir.join("qunjian.db")).expect("open db");
-    conn.busy_timeout(Duration::from_secs(10))
-        .expect("busy timeout");
-    conn
-}
-
-/// Wait (at most 20 s) until `/healthz` is 503 with a write pending: the
-/// server received a change and cannot store it.
-async fn wait_for_failing_write(base: &str) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, body) = healthz(base).await;
-        if status == 503 && body["pending_writes"].as_u64().unwrap_or(0) >= 1 {
-            return body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server never reported a failing write: {status} {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The document id part of an `automerge:` URL (the prefix of its keys).
-fn doc_id(url: &str) -> &str {
-    url.strip_prefix("automerge:").expect("automerge: URL")
-}
-
-/// The server's copy of the document as its file holds it right now, read
-/// from the side (committed rows only).
-fn on_disk(conn: &rusqlite::Connection, url: &str) -> Automerge {
-    let mut stmt = conn
-        .prepare("SELECT value FROM samod_kv WHERE key LIKE ?1 || '/%'")
-        .expect("prepare");
-    let rows = stmt
-        .query_map([doc_id(url)], |row| row.get::<_, Vec<u8>>(0))
-        .expect("query");
-    let mut doc = Automerge::new();
-    for row in rows {
-        doc.load_incremental(&row.expect("row"))
-            .expect("a stored chunk loads");
-    }
-    doc
-}
-
-/// Whether `doc` holds every change named by `heads` (hex).
-fn holds(doc: &Automerge, heads: &[String]) -> bool {
-    heads.iter().all(|h| {
-        let hash = ChangeHash::from_str(h).expect("hex head");
-        doc.get_change_by_hash(&hash).is_some()
-    })
-}
 
 /// A server whose storage is broken from the side, a replica connected to
 /// it, and a change of the replica's that the server received and is

@@ -825,3 +825,58 @@ async fn our_server_refuses_js_clients_without_a_valid_token_and_keeps_townships
     );
     js.exit().await;
 }
+
+// ---------------------------------------------------------------------------
+// e. A JS client is told its change is on our server only once it is on the
+//    server's disk
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_js_client_hears_synced_only_once_the_server_has_stored_its_change() {
+    use common::broken_disk::{BREAK, MEND, holds, on_disk, side, wait_for_failing_write};
+    interop_dir();
+    init_tracing();
+    let scratch = Scratch::new();
+    let code = "330825406";
+    let url = add_township(&scratch.data_dir(), code, "湖镇镇");
+    let token = township_token(&scratch.data_dir(), code);
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+    let mut js = JsClient::start("a", &server.sync_url(), Some(&token), None);
+    js.call(json!({"cmd": "find", "url": url})).await;
+    js.call(json!({"cmd": "wait_synced", "url": url})).await;
+
+    // The disk fails; the JS client records a village.
+    let side = side(&scratch.data_dir());
+    side.execute_batch(BREAK).expect("break the disk");
+    let added = js
+        .call(json!({"cmd": "add_unit", "url": url, "name": "存不下村", "kind": "village", "style": "canonical"}))
+        .await;
+    let unit = added["id"].as_str().expect("unit id").to_string();
+    let now = js.call(json!({"cmd": "doc", "url": url})).await;
+    let ours: Vec<String> = now["hex_heads"]
+        .as_array()
+        .expect("heads")
+        .iter()
+        .map(|h| h.as_str().expect("hex").to_string())
+        .collect();
+    // The server received it (it is trying to write it) ...
+    wait_for_failing_write(&server.http()).await;
+    // ... and does not tell the client it has it.
+    let waited = js
+        .try_call(json!({"cmd": "wait_synced", "url": url, "timeout_ms": 3000}))
+        .await;
+    assert_eq!(
+        waited["ok"],
+        json!(false),
+        "synced while unstored: {waited}"
+    );
+    assert!(!holds(&on_disk(&side, &url), &ours));
+
+    // The disk mends: the write lands, and only then is it acknowledged.
+    side.execute_batch(MEND).expect("mend the disk");
+    let synced = js.call(json!({"cmd": "wait_synced", "url": url})).await;
+    assert_eq!(synced["heads"], now["heads"]);
+    assert!(holds(&on_disk(&side, &url), &ours));
+    let stored = server.document(code).await.document;
+    assert_eq!(stored["units"][&unit]["name"], "存不下村");
+    js.exit().await;
+}

@@ -98,8 +98,9 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
 
     let mut ws_tx = write_loop(
         ws_tx,
-        out_rx,
-        Hold::new(state.storage.clone()),
+        // Each message once the server's file has what it claims; pings
+        // and the tally go on while one is held.
+        Hold::new(state.storage.clone()).release(out_rx),
         &cancel,
         limits.ping_interval(),
         &tally,
@@ -147,13 +148,11 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
     drop(guard);
 }
 
-/// samod's messages out (each once `hold` lets it go), pings, the periodic
+/// samod's messages out (as `hold` releases them), pings, the periodic
 /// tally, until samod drops the connection or the connection is cancelled.
-#[allow(clippy::too_many_arguments)]
 async fn write_loop(
     mut ws_tx: futures::stream::SplitSink<WebSocket, Message>,
-    mut out_rx: futures::channel::mpsc::Receiver<Vec<u8>>,
-    mut hold: Hold,
+    out: impl futures::Stream<Item = Vec<u8>>,
     cancel: &CancellationToken,
     ping_every: Duration,
     tally: &Tally,
@@ -164,27 +163,11 @@ async fn write_loop(
     ping.tick().await;
     let mut flush = tokio::time::interval(TALLY_EVERY);
     flush.tick().await;
+    let mut out = std::pin::pin!(out);
     loop {
         tokio::select! {
-            msg = out_rx.next() => match msg {
+            msg = out.next() => match msg {
                 Some(bytes) => {
-                    // Pings and the tally go on while a message is held.
-                    {
-                    let held = hold.until_durable(&bytes);
-                    tokio::pin!(held);
-                    loop {
-                        tokio::select! {
-                            _ = &mut held => break,
-                            _ = cancel.cancelled() => return ws_tx,
-                            _ = ping.tick() => {
-                                if ws_tx.send(Message::Ping(Default::default())).await.is_err() {
-                                    return ws_tx;
-                                }
-                            }
-                            _ = flush.tick() => tally.flush(audit, actor),
-                        }
-                    }
-                    }
                     if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
                         break;
                     }
