@@ -284,8 +284,9 @@ impl Replica {
     /// the server's, or `timeout` passes (then the error carries the status).
     ///
     /// "The server holds" means durably: the county server advertises only
-    /// heads whose changes are committed to its disk (samod-core patch 6),
-    /// so while its storage fails this does not return `Ok`. When the
+    /// heads whose changes are committed to its disk (it holds each sync
+    /// reply until then), so while its storage fails this does not return
+    /// `Ok`. When the
     /// server turns the connection away for that reason (HTTP 503) this
     /// returns [`ClientError::ServerStorageFailing`] at once; the dialer
     /// keeps retrying.
