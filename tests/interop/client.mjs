@@ -382,6 +382,10 @@ async function shutdown(code) {
   const closed = socket && socket.readyState !== socket.CLOSED
     ? new Promise((resolve) => socket.once("close", resolve))
     : Promise.resolve()
+  // Closing a socket that is still connecting (a retry in flight) makes ws
+  // emit an error after the adapter removed its listener, and an error
+  // nobody listens to kills the process with exit code 1.
+  socket?.on("error", () => {})
   await repo.shutdown()
   // Every write started, not only the flush's (see storage.mjs).
   await storage?.settled()
