@@ -67,6 +67,8 @@ const UNIT_HEADERS: &[&str] = &[
     "成立日期",
 ];
 const PERSON_HEADERS: &[&str] = &["姓名", "性别", "出生年份", "所属单位", "政治面貌", "职务"];
+const HONOR_HEADERS: &[&str] = &["荣誉称号", "级别", "年度", "获奖单位", "获奖人"];
+const VISIT_HEADERS: &[&str] = &["走访干部", "走访单位", "日期", "事由"];
 
 fn filled(path: &Path) {
     workbook(
@@ -108,6 +110,28 @@ fn filled(path: &Path) {
                     vec![S("张三"), E, E, S("不存在的单位")],
                 ],
             ),
+            (
+                "荣誉",
+                HONOR_HEADERS,
+                vec![
+                    vec![S("巾帼文明岗"), S("市级"), N(2025.0), S("城关村")],
+                    vec![S("三八红旗手"), S("county"), N(2026.0), E, S("李桂英")],
+                    vec![S("劳动模范"), S("县级"), N(2026.0), S("城关村")],
+                ],
+            ),
+            (
+                "走访",
+                VISIT_HEADERS,
+                vec![
+                    vec![
+                        S("王丽"),
+                        S("某某纸业"),
+                        D(2026, 4, 10),
+                        S("指导妇工委换届"),
+                    ],
+                    vec![S("王丽"), S("不存在的单位"), S("2026-04-11")],
+                ],
+            ),
         ],
     );
 }
@@ -146,7 +170,7 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     assert!(made.status.success(), "{}", text(&made.stderr));
     let mut wb: Xlsx<_> = open_workbook(&template).expect("calamine reads the template");
     let names = wb.sheet_names();
-    for sheet in ["单位", "人员", "活动"] {
+    for sheet in ["单位", "人员", "活动", "荣誉", "走访"] {
         assert!(names.iter().any(|n| n == sheet), "{names:?}");
     }
     let units = wb.worksheet_range("单位").unwrap();
@@ -199,7 +223,7 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     let dry = qunjian(&replica, &env, &["import", l, "--dry-run"]);
     let out = text(&dry.stdout);
     assert_eq!(dry.status.code(), Some(1), "{out}{}", text(&dry.stderr));
-    assert!(out.trim_end().ends_with("新增 4，更新 0，拒绝 6"), "{out}");
+    assert!(out.trim_end().ends_with("新增 7，更新 0，拒绝 8"), "{out}");
     assert!(out.contains("将新增: 单位, 第 2 行: 城关村"), "{out}");
     assert!(out.contains("预览"), "{out}");
     assert_eq!(count(&json(&replica, &env), "units"), 0);
@@ -208,7 +232,7 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     let imported = qunjian(&replica, &env, &["import", l]);
     let out = text(&imported.stdout);
     assert_eq!(imported.status.code(), Some(1), "{out}");
-    assert!(out.trim_end().ends_with("新增 4，更新 0，拒绝 6"), "{out}");
+    assert!(out.trim_end().ends_with("新增 7，更新 0，拒绝 8"), "{out}");
     for expected in [
         "拒绝: 单位, 第 4 行, 成立日期: “2026-13-01”不是日期",
         "拒绝: 单位, 第 5 行, 单位类型: 未知的单位类型“村委会”",
@@ -216,6 +240,8 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
         "拒绝: 单位, 第 7 行, 单位名称: 单位名称不能为空",
         "拒绝: 单位, 第 8 行, 女性固定职工: 女性固定职工（20）多于职工人数（10）",
         "拒绝: 人员, 第 4 行, 所属单位: 找不到名为“不存在的单位”的单位",
+        "拒绝: 荣誉, 第 4 行, 荣誉称号: 未知的荣誉称号“劳动模范”",
+        "拒绝: 走访, 第 3 行, 走访单位: 找不到名为“不存在的单位”的单位",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
@@ -251,14 +277,36 @@ async fn ledger_template_import_dry_run_reimport_and_sync() {
     assert_eq!(li["unit"], village.as_str());
     assert_eq!(li["party_stage"], "member");
     assert_eq!(li["birth_year"], 1990);
+    let li_id = doc["people"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, p)| p["name"] == "李桂英")
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let honors: Vec<&serde_json::Value> = doc["honors"].as_object().unwrap().values().collect();
+    assert_eq!(honors.len(), 2, "{honors:?}");
+    assert!(honors.iter().any(|h| h["title"] == "womens_civilized_post"
+        && h["level"] == "city"
+        && h["year"] == 2025
+        && h["recipient_unit"] == village.as_str()));
+    assert!(honors.iter().any(
+        |h| h["title"] == "march_eighth_red_banner" && h["recipient_person"] == li_id.as_str()
+    ));
+    let visits: Vec<&serde_json::Value> = doc["visits"].as_object().unwrap().values().collect();
+    assert_eq!(visits.len(), 1, "{visits:?}");
+    assert_eq!(visits[0]["unit"], paper.as_str());
+    assert_eq!(visits[0]["date"], "2026-04-10");
+    assert_eq!(visits[0]["purpose"], "指导妇工委换届");
 
     // The same file again adds nothing.
     let again = qunjian(&replica, &env, &["import", l]);
     let out = text(&again.stdout);
-    assert!(out.trim_end().ends_with("新增 0，更新 0，拒绝 6"), "{out}");
-    assert!(out.contains("未变: 4 行"), "{out}");
+    assert!(out.trim_end().ends_with("新增 0，更新 0，拒绝 8"), "{out}");
+    assert!(out.contains("未变: 7 行"), "{out}");
     let doc = json(&replica, &env);
     assert_eq!((count(&doc, "units"), count(&doc, "people")), (2, 2));
+    assert_eq!((count(&doc, "honors"), count(&doc, "visits")), (2, 1));
 
     // A corrected ledger: the unit matched by its credit code (renamed),
     // the person by name and birth year; updated, not added.

@@ -2,7 +2,7 @@
 //! and the reader and row parsers read.
 
 use qunjian_shared::schema::{
-    ActivityKind, EnumValues, Gender, OrgKind, PartyStage, Role, UnitKind,
+    ActivityKind, EnumValues, Gender, HonorLevel, HonorTitle, OrgKind, PartyStage, Role, UnitKind,
 };
 
 /// A kind of record a ledger sheet holds.
@@ -14,13 +14,22 @@ pub enum SheetKind {
     People,
     /// 活动.
     Activities,
+    /// 荣誉.
+    Honors,
+    /// 走访.
+    Visits,
 }
 
 impl SheetKind {
-    /// Every sheet, in the order they are written and imported (units first,
-    /// so people and activities can name them).
-    pub const ALL: &'static [SheetKind] =
-        &[SheetKind::Units, SheetKind::People, SheetKind::Activities];
+    /// Every sheet, in the order they are written and imported (units and
+    /// people first, so the sheets after them can name them).
+    pub const ALL: &'static [SheetKind] = &[
+        SheetKind::Units,
+        SheetKind::People,
+        SheetKind::Activities,
+        SheetKind::Honors,
+        SheetKind::Visits,
+    ];
 
     /// The sheet's name in the workbook.
     pub fn sheet_name(self) -> &'static str {
@@ -28,6 +37,8 @@ impl SheetKind {
             SheetKind::Units => "单位",
             SheetKind::People => "人员",
             SheetKind::Activities => "活动",
+            SheetKind::Honors => "荣誉",
+            SheetKind::Visits => "走访",
         }
     }
 
@@ -41,6 +52,8 @@ impl SheetKind {
                     SheetKind::Units => name.eq_ignore_ascii_case("units"),
                     SheetKind::People => name.eq_ignore_ascii_case("people"),
                     SheetKind::Activities => name.eq_ignore_ascii_case("activities"),
+                    SheetKind::Honors => name.eq_ignore_ascii_case("honors"),
+                    SheetKind::Visits => name.eq_ignore_ascii_case("visits"),
                 }
         })
     }
@@ -50,6 +63,8 @@ impl SheetKind {
             SheetKind::Units => UNIT_COLUMNS,
             SheetKind::People => PERSON_COLUMNS,
             SheetKind::Activities => ACTIVITY_COLUMNS,
+            SheetKind::Honors => HONOR_COLUMNS,
+            SheetKind::Visits => VISIT_COLUMNS,
         }
     }
 
@@ -192,6 +207,40 @@ const ACTIVITY_COLUMNS: &[Column] = &[
         ColumnType::Count,
         "35",
     ),
+    col("notes", "备注", false, ColumnType::Text, ""),
+];
+
+const HONOR_COLUMNS: &[Column] = &[
+    col(
+        "title",
+        "荣誉称号",
+        true,
+        ColumnType::Enum(HonorTitle::values),
+        "巾帼文明岗",
+    ),
+    col(
+        "level",
+        "级别",
+        true,
+        ColumnType::Enum(HonorLevel::values),
+        "县级",
+    ),
+    col("year", "年度", true, ColumnType::Year, "2026"),
+    col(
+        "recipient_unit",
+        "获奖单位",
+        false,
+        ColumnType::Text,
+        "示例：城关村",
+    ),
+    col("recipient_person", "获奖人", false, ColumnType::Text, ""),
+];
+
+const VISIT_COLUMNS: &[Column] = &[
+    col("cadre", "走访干部", true, ColumnType::Text, "示例：王丽"),
+    col("unit", "走访单位", true, ColumnType::Text, "城关村"),
+    col("date", "日期", true, ColumnType::Date, "2026-04-10"),
+    col("purpose", "事由", false, ColumnType::Text, "指导妇工委换届"),
     col("notes", "备注", false, ColumnType::Text, ""),
 ];
 

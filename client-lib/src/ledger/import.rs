@@ -7,17 +7,22 @@
 //! - 单位: the same credit code; else the same name and kind (when the
 //!   existing unit has no credit code, or the same one);
 //! - 人员: the same name and birth year;
-//! - 活动: the same title and date.
+//! - 活动: the same title and date;
+//! - 荣誉: the same title, level, year and recipient;
+//! - 走访: the same cadre, unit and date.
 //!
 //! A matched record is updated with the cells the row fills in; empty cells
 //! leave its fields as they are.
 
 use qunjian_shared::edit;
-use qunjian_shared::schema::{Activity, Person, Record, Set, Unit};
+use qunjian_shared::schema::{Activity, Honor, Person, Record, Set, Unit, Visit};
 
 use super::columns::SheetKind;
 use super::read::{Ledger, LedgerSheet};
-use super::rows::{ActivityRow, PersonRow, activity_row, person_row, this_year, unit_row};
+use super::rows::{
+    ActivityRow, HonorRow, PersonRow, VisitRow, activity_row, honor_row, person_row, this_year,
+    unit_row, visit_row,
+};
 use super::{LedgerError, RowError};
 use crate::Township;
 
@@ -97,6 +102,8 @@ pub fn import(
     let mut units = township.list::<Unit>();
     let mut people = township.list::<Person>();
     let mut activities = township.list::<Activity>();
+    let mut honors = township.list::<Honor>();
+    let mut visits = township.list::<Visit>();
     let mut pending = 0usize;
     let year = this_year();
     for sheet in &ledger.sheets {
@@ -163,6 +170,47 @@ pub fn import(
                     |a| a.title.clone(),
                 );
                 apply(township, &mut ctx, ops, &mut activities, dry_run)?;
+            }
+            SheetKind::Honors => {
+                let rows = ctx.parse(|r| honor_row(r, year));
+                let mut resolved = Vec::new();
+                for (row, mut h) in rows {
+                    let recipient = match (&h.unit_name, &h.person_name) {
+                        (Some(name), _) => resolve_unit(&units, name)
+                            .map(|id| h.honor.recipient_unit = Some(id))
+                            .map_err(|m| ("recipient_unit", m)),
+                        (None, Some(name)) => resolve_person(&people, name)
+                            .map(|id| h.honor.recipient_person = Some(id))
+                            .map_err(|m| ("recipient_person", m)),
+                        // honor_row refuses a row with neither.
+                        (None, None) => Ok(()),
+                    };
+                    match recipient {
+                        Ok(()) => resolved.push((row, h)),
+                        Err((code, message)) => ctx.refuse(row, code, message),
+                    }
+                }
+                let ops = ctx.plan(resolved, &mut honors, find_honor, merge_honor, |h| {
+                    format!("{} {}", h.year, h.title.label())
+                });
+                apply(township, &mut ctx, ops, &mut honors, dry_run)?;
+            }
+            SheetKind::Visits => {
+                let rows = ctx.parse(visit_row);
+                let mut resolved = Vec::new();
+                for (row, mut v) in rows {
+                    match resolve_unit(&units, &v.unit_name) {
+                        Ok(id) => {
+                            v.visit.unit = id;
+                            resolved.push((row, v));
+                        }
+                        Err(message) => ctx.refuse(row, "unit", message),
+                    }
+                }
+                let ops = ctx.plan(resolved, &mut visits, find_visit, merge_visit, |v| {
+                    format!("{} {}", v.date, v.cadre)
+                });
+                apply(township, &mut ctx, ops, &mut visits, dry_run)?;
             }
         }
     }
@@ -339,6 +387,25 @@ fn resolve_unit(units: &[(String, Unit)], name: &str) -> Result<String, String> 
     }
 }
 
+/// The one person (not archived) called `name`.
+fn resolve_person(people: &[(String, Person)], name: &str) -> Result<String, String> {
+    let found: Vec<&String> = people
+        .iter()
+        .filter(|(_, p)| p.name == name.trim())
+        .map(|(id, _)| id)
+        .collect();
+    match found.as_slice() {
+        [id] => Ok((*id).clone()),
+        [] => Err(format!(
+            "找不到名为“{name}”的人员：请先在“人员”工作表或系统中添加"
+        )),
+        more => Err(format!(
+            "有 {} 个名为“{name}”的人员，无法确定是哪一个：请改为按单位授予，或在系统中录入",
+            more.len()
+        )),
+    }
+}
+
 fn find_unit(index: &[(String, Unit)], row: &Unit) -> Option<usize> {
     if let Some(code) = &row.credit_code
         && let Some(i) = index
@@ -416,4 +483,38 @@ fn merge_activity(existing: Option<&Activity>, row: &ActivityRow) -> Activity {
     }
     a.archived = existing.archived;
     a
+}
+
+fn find_honor(index: &[(String, Honor)], row: &HonorRow) -> Option<usize> {
+    let new = &row.honor;
+    index.iter().position(|(_, h)| {
+        h.title == new.title
+            && h.level == new.level
+            && h.year == new.year
+            && h.recipient_unit == new.recipient_unit
+            && h.recipient_person == new.recipient_person
+    })
+}
+
+/// Everything an honor row says is what it is matched by: a match is the
+/// same honor, kept as it is (archived or not).
+fn merge_honor(existing: Option<&Honor>, row: &HonorRow) -> Honor {
+    existing.cloned().unwrap_or_else(|| row.honor.clone())
+}
+
+fn find_visit(index: &[(String, Visit)], row: &VisitRow) -> Option<usize> {
+    let new = &row.visit;
+    index
+        .iter()
+        .position(|(_, v)| v.cadre == new.cadre && v.unit == new.unit && v.date == new.date)
+}
+
+fn merge_visit(existing: Option<&Visit>, row: &VisitRow) -> Visit {
+    let Some(existing) = existing else {
+        return row.visit.clone();
+    };
+    let mut v = existing.clone();
+    v.purpose = row.visit.purpose.clone().or(v.purpose);
+    v.notes = row.visit.notes.clone().or(v.notes);
+    v
 }

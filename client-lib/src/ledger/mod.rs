@@ -4,10 +4,11 @@
 //! - [`write_template`] / [`template`]: a workbook with one sheet per record
 //!   kind ([`SheetKind`]), Chinese headers (each with a note giving the
 //!   field's code), every enum as a dropdown of its Chinese labels, and one
-//!   example row (its name starts with `示例`, so importing it skips it).
+//!   example row (a cell of it starts with `示例`, so importing it skips it).
 //! - [`read`]: a filled workbook (calamine) as rows of strings, keyed by
 //!   field code; a column is found by its Chinese header or its code.
-//! - [`unit_row`], [`person_row`], [`activity_row`]: pure parsing of one row
+//! - [`unit_row`], [`person_row`], [`activity_row`], [`honor_row`],
+//!   [`visit_row`]: pure parsing of one row
 //!   into a typed record, or every [`RowError`] in it.
 //! - [`import`]: apply the rows to a [`Township`](crate::Township), one
 //!   transaction per sheet, matching existing records so that importing the
@@ -25,7 +26,10 @@ mod template;
 pub use columns::SheetKind;
 pub use import::{ImportReport, RowOutcome, import};
 pub use read::{Ledger, LedgerRow, LedgerSheet, read};
-pub use rows::{ActivityRow, PersonRow, activity_row, person_row, unit_row};
+pub use rows::{
+    ActivityRow, HonorRow, PersonRow, VisitRow, activity_row, honor_row, person_row, unit_row,
+    visit_row,
+};
 pub use template::{template, write_template};
 
 /// One refused cell (or row): where it is and what is wrong, in Chinese.

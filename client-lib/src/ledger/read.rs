@@ -122,8 +122,9 @@ fn sheet(kind: SheetKind, name: &str, grid: &[Vec<String>], first_row: u32) -> L
         if map.is_empty() {
             continue;
         }
-        let first = kind.columns()[0].code;
-        if map.get(first).is_some_and(|n| is_example(n)) {
+        // The template's example row: some cell of it says 示例 (the
+        // first column of a sheet may be a dropdown, which cannot).
+        if map.values().any(|v| is_example(v)) {
             continue;
         }
         rows.push(LedgerRow {

@@ -4,7 +4,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use qunjian_shared::schema::{
-    Activity, ActivityKind, Date, Gender, OrgKind, PartyStage, Person, Role, Set, Unit, UnitKind,
+    Activity, ActivityKind, Date, Gender, Honor, HonorLevel, HonorTitle, OrgKind, PartyStage,
+    Person, Role, Set, Unit, UnitKind, Visit,
 };
 use qunjian_shared::validation::credit_code;
 
@@ -31,6 +32,26 @@ pub struct ActivityRow {
     pub activity: Activity,
     /// 参与单位, by name.
     pub unit_names: Vec<String>,
+}
+
+/// A 荣誉 row: the honor, and its recipient by name (resolved by `import`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HonorRow {
+    /// The honor (its recipients still empty).
+    pub honor: Honor,
+    /// 获奖单位, by name.
+    pub unit_name: Option<String>,
+    /// 获奖人, by name.
+    pub person_name: Option<String>,
+}
+
+/// A 走访 row: the visit, and the unit visited by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRow {
+    /// The visit (its `unit` still empty).
+    pub visit: Visit,
+    /// 走访单位, by name.
+    pub unit_name: String,
 }
 
 /// Reads one row's cells, collecting every error.
@@ -91,9 +112,10 @@ impl<'a> Cells<'a> {
         match text.parse::<u16>() {
             Ok(y) if (1900..=this_year).contains(&i32::from(y)) => Some(y),
             _ => {
+                let zh = self.kind.header(code);
                 self.refuse(
                     code,
-                    format!("“{text}”不是出生年份：请填写 1900 到 {this_year} 之间的四位年份"),
+                    format!("“{text}”不是{zh}：请填写 1900 到 {this_year} 之间的四位年份"),
                 );
                 None
             }
@@ -345,6 +367,95 @@ pub fn activity_row(row: &LedgerRow) -> Result<ActivityRow, Vec<RowError>> {
     c.finish(activity)
 }
 
+/// A 荣誉 row. Checked on entry: title, level and year present and valid,
+/// and exactly one recipient (a unit or a person), as the schema asks.
+pub fn honor_row(row: &LedgerRow, this_year: i32) -> Result<HonorRow, Vec<RowError>> {
+    let mut c = Cells::new(row, SheetKind::Honors);
+    let title = if c.required("title").is_some() {
+        c.enum_value(
+            "title",
+            HonorTitle::ALL,
+            HonorTitle::as_str,
+            HonorTitle::label,
+        )
+    } else {
+        None
+    };
+    let level = if c.required("level").is_some() {
+        c.enum_value(
+            "level",
+            HonorLevel::ALL,
+            HonorLevel::as_str,
+            HonorLevel::label,
+        )
+    } else {
+        None
+    };
+    let year = if c.required("year").is_some() {
+        c.year("year", this_year)
+    } else {
+        None
+    };
+    let unit_name = c.text("recipient_unit").map(str::to_string);
+    let person_name = c.text("recipient_person").map(str::to_string);
+    match (&unit_name, &person_name) {
+        (None, None) => c.refuse(
+            "recipient_unit",
+            "获奖单位和获奖人都没填：请填写其中一个".to_string(),
+        ),
+        (Some(_), Some(_)) => c.refuse(
+            "recipient_person",
+            "获奖单位和获奖人只能填一个：一项荣誉授予一个单位或一个人".to_string(),
+        ),
+        _ => {}
+    }
+    let honor = match (title, level, year) {
+        (Some(title), Some(level), Some(year)) => Some(HonorRow {
+            honor: Honor {
+                title,
+                level,
+                year,
+                recipient_unit: None,
+                recipient_person: None,
+                archived: false,
+            },
+            unit_name,
+            person_name,
+        }),
+        _ => None,
+    };
+    c.finish(honor)
+}
+
+/// A 走访 row. Checked on entry: cadre, unit and date present, the date valid.
+pub fn visit_row(row: &LedgerRow) -> Result<VisitRow, Vec<RowError>> {
+    let mut c = Cells::new(row, SheetKind::Visits);
+    let cadre = c.required("cadre");
+    let unit = c.required("unit");
+    let date = if c.required("date").is_some() {
+        c.date("date")
+    } else {
+        None
+    };
+    let purpose = c.text("purpose").map(str::to_string);
+    let notes = c.text("notes").map(str::to_string);
+    let visit = match (cadre, unit, date) {
+        (Some(cadre), Some(unit), Some(date)) => Some(VisitRow {
+            visit: Visit {
+                cadre: cadre.to_string(),
+                unit: String::new(),
+                date,
+                purpose,
+                notes,
+                archived: false,
+            },
+            unit_name: unit.to_string(),
+        }),
+        _ => None,
+    };
+    c.finish(visit)
+}
+
 /// The current year, for birth years.
 pub(crate) fn this_year() -> i32 {
     chrono::Local::now().date_naive().year()
@@ -532,5 +643,79 @@ mod tests {
         .unwrap_err();
         let columns: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(columns, ["日期", "女性参加人数"]);
+    }
+
+    #[test]
+    fn ledger_honor_row_parses_and_refuses() {
+        let h = honor_row(
+            &LedgerRow::new(
+                "荣誉",
+                2,
+                &[
+                    ("title", "巾帼文明岗"),
+                    ("level", "city"),
+                    ("year", "2025"),
+                    ("recipient_unit", "城关村"),
+                ],
+            ),
+            2026,
+        )
+        .unwrap();
+        assert_eq!(h.honor.title, HonorTitle::WomensCivilizedPost);
+        assert_eq!(h.honor.level, HonorLevel::City);
+        assert_eq!(h.honor.year, 2025);
+        assert_eq!(h.unit_name.as_deref(), Some("城关村"));
+
+        let errors = honor_row(
+            &LedgerRow::new("荣誉", 3, &[("title", "劳动模范"), ("year", "2030")]),
+            2026,
+        )
+        .unwrap_err();
+        let m = messages(&errors);
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(m[0].contains("荣誉称号: 未知的荣誉称号“劳动模范”"), "{m:?}");
+        assert!(m[1].contains("级别: 级别不能为空"), "{m:?}");
+        assert!(m[2].contains("年度: “2030”不是年度"), "{m:?}");
+        assert!(m[3].contains("获奖单位: 获奖单位和获奖人都没填"), "{m:?}");
+
+        let both = honor_row(
+            &LedgerRow::new(
+                "荣誉",
+                4,
+                &[
+                    ("title", "三八红旗手"),
+                    ("level", "县级"),
+                    ("year", "2026"),
+                    ("recipient_unit", "城关村"),
+                    ("recipient_person", "李桂英"),
+                ],
+            ),
+            2026,
+        )
+        .unwrap_err();
+        assert_eq!(both[0].column, "获奖人");
+    }
+
+    #[test]
+    fn ledger_visit_row_parses_and_refuses() {
+        let v = visit_row(&LedgerRow::new(
+            "走访",
+            2,
+            &[
+                ("cadre", "王丽"),
+                ("unit", "某某纸业"),
+                ("date", "2026/4/10"),
+                ("purpose", "指导妇工委换届"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(v.visit.cadre, "王丽");
+        assert_eq!(v.unit_name, "某某纸业");
+        assert_eq!(v.visit.date, Date::ymd(2026, 4, 10).unwrap());
+        assert_eq!(v.visit.purpose.as_deref(), Some("指导妇工委换届"));
+
+        let errors = visit_row(&LedgerRow::new("走访", 3, &[("date", "四月")])).unwrap_err();
+        let columns: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(columns, ["走访干部", "走访单位", "日期"]);
     }
 }
