@@ -14,6 +14,7 @@
 use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
+use futures::{Stream, StreamExt};
 use qunjian_shared::storage::SqliteStorage;
 use samod::DocumentId;
 
@@ -42,34 +43,48 @@ pub fn claim(message: &[u8]) -> Option<(DocumentId, Vec<ChangeHash>)> {
 }
 
 /// Waits for the server's storage to hold what messages claim.
+#[derive(Clone)]
 pub struct Hold {
     storage: SqliteStorage,
-    commits: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Hold {
     pub fn new(storage: SqliteStorage) -> Self {
-        let commits = storage.commits();
-        Hold { storage, commits }
+        Hold { storage }
+    }
+
+    /// `messages`, each let through once the file holds what it claims, in
+    /// their order: a held message holds back those behind it. Polling the
+    /// stream drives the wait, so whoever reads it can do other work (pings)
+    /// in between without losing its place.
+    pub fn release(self, messages: impl Stream<Item = Vec<u8>>) -> impl Stream<Item = Vec<u8>> {
+        messages.then(move |message| {
+            let hold = self.clone();
+            async move {
+                hold.until_durable(&message).await;
+                message
+            }
+        })
     }
 
     /// Resolves once the file holds everything `message` claims (at once
     /// for a message that claims nothing). While storage fails it stays
     /// pending, like the writes it waits for.
-    pub async fn until_durable(&mut self, message: &[u8]) {
+    async fn until_durable(&self, message: &[u8]) {
         let Some((doc, heads)) = claim(message) else {
             return;
         };
         let doc = doc.to_string();
         let start = Instant::now();
         let mut warned = false;
+        let mut commits = self.storage.commits();
         loop {
-            self.commits.borrow_and_update();
+            commits.borrow_and_update();
             if self.storage.holds(&doc, heads.clone()).await {
                 return;
             }
             tokio::select! {
-                changed = self.commits.changed() => {
+                changed = commits.changed() => {
                     if changed.is_err() {
                         // The storage is gone (the server is stopping):
                         // nothing more will be committed or sent.

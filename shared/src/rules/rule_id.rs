@@ -17,7 +17,8 @@ string_enum! {
 }
 
 impl RuleId {
-    /// The seed documents the rule comes from (file numbers in `seeds/`).
+    /// The source documents the rule comes from, by their numbers in
+    /// docs/DOMAIN.md ("来源").
     pub fn seeds(self) -> &'static str {
         match self {
             RuleId::UnionEmployees | RuleId::FemaleWorkersCommittee => "000",
