@@ -41,6 +41,8 @@ pub const NEW_RECORD_ID: &str = "新记录";
 pub trait EntryRecord: Record {
     /// Its map in `doc`.
     fn map_in(doc: &mut TownshipDocument) -> &mut BTreeMap<String, Self>;
+    /// Its map in `doc`, to read.
+    fn map_of(doc: &TownshipDocument) -> &BTreeMap<String, Self>;
 }
 
 macro_rules! entry_record {
@@ -48,6 +50,9 @@ macro_rules! entry_record {
         impl EntryRecord for $t {
             fn map_in(doc: &mut TownshipDocument) -> &mut BTreeMap<String, Self> {
                 &mut doc.$field
+            }
+            fn map_of(doc: &TownshipDocument) -> &BTreeMap<String, Self> {
+                &doc.$field
             }
         }
     )+};
@@ -95,18 +100,35 @@ pub fn entry_problems<R: EntryRecord>(
             .filter(|f| f.record.map == R::MAP && f.record.id == id && refuses_entry(f.rule))
             .collect()
     };
-    // What the record had before: an update is not refused for those.
+    // What the record had before: an update is not refused for those,
+    // as long as the field keeps its value (a new wrong value is new).
     let before: BTreeSet<(String, FindingRule)> =
         of_record(validate_with_unreadable(doc, unreadable, today))
             .into_iter()
             .map(|f| (f.field, f.rule))
             .collect();
+    let old = R::map_of(doc)
+        .get(id)
+        .and_then(|r| serde_json::to_value(r).ok());
+    let new = serde_json::to_value(record).ok();
+    let unchanged = |field: &str| match (&old, &new) {
+        (Some(old), Some(new)) => at(old, field) == at(new, field),
+        _ => false,
+    };
     let mut with = doc.clone();
     R::map_in(&mut with).insert(id.to_string(), record.clone());
     of_record(validate_with_unreadable(&with, unreadable, today))
         .into_iter()
-        .filter(|f| !before.contains(&(f.field.clone(), f.rule)))
+        .filter(|f| !(before.contains(&(f.field.clone(), f.rule)) && unchanged(&f.field)))
         .collect()
+}
+
+/// The value at a finding's dotted `field` path in a record's JSON.
+fn at<'a>(record: &'a serde_json::Value, field: &str) -> Option<&'a serde_json::Value> {
+    field
+        .split('.')
+        .filter(|k| !k.is_empty())
+        .try_fold(record, |v, k| v.get(k))
 }
 
 /// What is wrong with recording `step` on nomination `nomination` of
@@ -209,6 +231,11 @@ mod tests {
         u.opened = Some(date("2030-01-01"));
         let got = entry_problems(&doc, &[], Some("u"), &u, today());
         assert_eq!(rules(&got), [("opened", FindingRule::FutureDate)]);
+        // Another wrong code is a new problem, though the rule is the same.
+        u.opened = None;
+        u.credit_code = Some("91330825MA2A0B1C2P".into());
+        let got = entry_problems(&doc, &[], Some("u"), &u, today());
+        assert_eq!(rules(&got), [("credit_code", FindingRule::BadCreditCode)]);
     }
 
     #[test]
