@@ -25,7 +25,7 @@ pub enum UnitCommand {
         #[arg(long)]
         kind: String,
         #[command(flatten)]
-        fields: UnitFields,
+        fields: Box<UnitFields>,
         /// 强制记录 (record it even with problems; `check` lists them).
         #[arg(long)]
         force: bool,
@@ -59,7 +59,7 @@ pub enum UnitCommand {
         #[arg(long)]
         kind: Option<String>,
         #[command(flatten)]
-        fields: UnitFields,
+        fields: Box<UnitFields>,
         /// 强制记录 (record it even with problems; `check` lists them).
         #[arg(long)]
         force: bool,
