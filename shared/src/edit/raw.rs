@@ -118,3 +118,102 @@ fn readable<R: Record>(tx: &Transaction<'_>, id: &str) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use automerge::Automerge;
+    use automerge::transaction::Transaction;
+
+    use super::*;
+    use crate::edit::{add, get, resolve};
+    use crate::schema::UnitKind;
+    use crate::{TownshipKind, TownshipMeta};
+
+    fn township() -> Automerge {
+        TownshipMeta::new("330825101", "城关镇", TownshipKind::Zhen, "330825")
+            .and_then(|m| m.new_document())
+            .expect("a new township document")
+    }
+
+    /// Run `f` in a transaction kept only when it succeeds, as the client does.
+    fn edit<R>(
+        doc: &mut Automerge,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<R, EditError>,
+    ) -> Result<R, EditError> {
+        doc.transact(f)
+            .map(|ok| ok.result)
+            .map_err(|failure| failure.error)
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_is_refused_and_nothing_is_written() {
+        let mut doc = township();
+        let mut unit = Unit::new("城关村", UnitKind::Village);
+        unit.employees = Some(12);
+        let id = edit(&mut doc, |tx| add(tx, &unit)).expect("add");
+        let heads = doc.get_heads();
+
+        let path = format!("units/{id}/employees");
+        let err = edit(&mut doc, |tx| set(tx, &path, &serde_json::json!("许多")));
+        assert!(matches!(err, Err(EditError::DoesNotFit { .. })), "{err:?}");
+        let kind = format!("units/{id}/kind");
+        let err = edit(&mut doc, |tx| {
+            set(tx, &kind, &serde_json::json!("cooperative"))
+        });
+        assert!(matches!(err, Err(EditError::DoesNotFit { .. })), "{err:?}");
+        let whole = format!("units/{id}");
+        let err = edit(&mut doc, |tx| set(tx, &whole, &serde_json::json!(1)));
+        assert!(matches!(err, Err(EditError::BadPath { .. })), "{err:?}");
+        let err = edit(&mut doc, |tx| set(tx, "elsewhere/x", &serde_json::json!(1)));
+        assert!(matches!(err, Err(EditError::BadPath { .. })), "{err:?}");
+        assert_eq!(doc.get_heads(), heads, "a refused write left a change");
+
+        edit(&mut doc, |tx| set(tx, &path, &serde_json::json!(15))).expect("a count fits");
+        let read: Option<Unit> = get(&doc, &id).expect("readable");
+        assert_eq!(read.and_then(|u| u.employees), Some(15));
+    }
+
+    #[test]
+    fn resolve_refuses_a_field_that_is_not_in_conflict() {
+        let mut doc = township();
+        let id = edit(&mut doc, |tx| {
+            add(tx, &Unit::new("城关村", UnitKind::Village))
+        })
+        .expect("add");
+        let err = edit(&mut doc, |tx| {
+            resolve(tx, "units", &id, "name", &serde_json::json!("城关社区"))
+        });
+        assert!(
+            matches!(err, Err(EditError::NotInConflict { .. })),
+            "{err:?}"
+        );
+        let read: Option<Unit> = get(&doc, &id).expect("readable");
+        assert_eq!(read.map(|u| u.name).as_deref(), Some("城关村"));
+    }
+
+    #[test]
+    fn resolve_settles_a_conflict_only_with_a_value_that_fits() {
+        let mut doc = township();
+        let id = edit(&mut doc, |tx| {
+            add(tx, &Unit::new("城关村", UnitKind::Village))
+        })
+        .expect("add");
+        let mut other = doc.fork();
+        let path = format!("units/{id}/employees");
+        edit(&mut doc, |tx| set(tx, &path, &serde_json::json!(12))).expect("one device");
+        edit(&mut other, |tx| set(tx, &path, &serde_json::json!(13))).expect("the other");
+        doc.merge(&mut other).expect("merge");
+        assert_eq!(crate::conflicts::in_record(&doc, "units", &id).len(), 1);
+
+        let err = edit(&mut doc, |tx| {
+            resolve(tx, "units", &id, "employees", &serde_json::json!("十二"))
+        });
+        assert!(matches!(err, Err(EditError::DoesNotFit { .. })), "{err:?}");
+        assert_eq!(crate::conflicts::in_record(&doc, "units", &id).len(), 1);
+        edit(&mut doc, |tx| {
+            resolve(tx, "units", &id, "employees", &serde_json::json!(12))
+        })
+        .expect("a count settles it");
+        assert!(crate::conflicts::in_record(&doc, "units", &id).is_empty());
+    }
+}
