@@ -32,6 +32,11 @@ pub enum ClientError {
     /// An edit was refused (missing record, step out of order, ...).
     #[error(transparent)]
     Edit(#[from] qunjian_shared::edit::EditError),
+    /// An entry was refused for the problems listed (a wrong check
+    /// character, counts above totals, ...); nothing was written. Forcing
+    /// it records it anyway, and `validate` lists the same problems.
+    #[error(transparent)]
+    EntryRefused(#[from] qunjian_shared::validation::EntryProblems),
     /// The document has no valid `meta`.
     #[error(transparent)]
     Meta(#[from] qunjian_shared::MetaError),

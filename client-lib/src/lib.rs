@@ -40,11 +40,13 @@
 mod bundle;
 mod conflicts;
 mod dialer;
+mod entry;
 mod error;
 pub mod ledger;
 mod me;
 mod nominations;
 mod queries;
+mod raw;
 mod records;
 mod remember;
 mod replica;
@@ -58,6 +60,7 @@ pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 /// count bytes by message type (feature `bench`), not for apps.
 #[cfg(feature = "bench")]
 pub use dialer::{Direction, ws_transport_tapped};
+pub use entry::Force;
 pub use error::ClientError;
 pub use me::{me, me_trusting};
 pub use remember::Remembered;
@@ -73,7 +76,7 @@ pub use qunjian_shared::conflicts::Conflict;
 pub use qunjian_shared::edit::EditError;
 pub use qunjian_shared::migrate::MigrateError;
 pub use qunjian_shared::token::TokenFormatError;
-pub use qunjian_shared::validation::Finding;
+pub use qunjian_shared::validation::{EntryProblems, EntryRecord, Finding};
 pub use qunjian_shared::{MetaError, StorageError};
 
 /// The document's typed records, re-exported from `qunjian-shared`.

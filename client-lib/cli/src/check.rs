@@ -5,12 +5,20 @@ use anyhow::Context;
 use qunjian_client::Township;
 use qunjian_client::schema::Date;
 
-/// Print validation findings and conflicts; fail (exit 1) if there are any,
-/// so scripts can gate on it.
-pub fn check(township: &Township) -> anyhow::Result<()> {
+/// Print validation findings and conflicts (as JSON with `json`); fail
+/// (exit 1) if there are any, so scripts can gate on it.
+pub fn check(township: &Township, json: bool) -> anyhow::Result<()> {
     let today = Date(chrono::Local::now().date_naive());
     let findings = township.validate(today)?;
     let conflicts = township.conflicts();
+    if json {
+        let out = serde_json::json!({ "findings": findings, "conflicts": conflicts });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        if findings.is_empty() && conflicts.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!("发现 {} 个问题, {} 处冲突", findings.len(), conflicts.len());
+    }
     for f in &findings {
         println!(
             "[{}] {}/{} {}: {}",

@@ -12,12 +12,18 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Tls, Township};
 
+mod activities;
 mod bundle;
 mod check;
+mod honors;
 mod ledger;
+mod nominations;
 mod orgs;
+mod people;
 mod raw;
 mod records;
+mod units;
+mod visits;
 
 #[derive(Parser)]
 #[command(
@@ -68,23 +74,51 @@ enum Command {
         #[command(subcommand)]
         command: bundle::BundleCommand,
     },
-    /// Units (单位): add, list, archive (offline).
+    /// Units (单位): add, list, show, update, archive, restore (offline).
     Unit {
         #[command(subcommand)]
-        command: records::UnitCommand,
+        command: units::UnitCommand,
     },
     /// Organizations (组织) of a unit: `org set <unit-id> union --established 2026-03-01` (offline).
     Org {
         #[command(subcommand)]
         command: OrgCommand,
     },
-    /// People (人员): add, list (offline).
+    /// People (人员): add, list, show, update, archive, restore (offline).
     Person {
         #[command(subcommand)]
-        command: records::PersonCommand,
+        command: people::PersonCommand,
+    },
+    /// Start a 推优 (nomination); prints its id (offline).
+    Nominate(nominations::Nominate),
+    /// Record a step of a 推优, in order: `step <nomination> assembly --date 2026-03-01` (offline).
+    Step(nominations::StepArgs),
+    /// 推优 records (nominations): list, show, archive, restore (offline).
+    Nomination {
+        #[command(subcommand)]
+        command: nominations::NominationCommand,
+    },
+    /// Activities (活动): add, list, show, update, archive, restore (offline).
+    Activity {
+        #[command(subcommand)]
+        command: activities::ActivityCommand,
+    },
+    /// Honors (荣誉): add, list, show, update, archive, restore (offline).
+    Honor {
+        #[command(subcommand)]
+        command: honors::HonorCommand,
+    },
+    /// Visits (走访): add, list, show, update, archive, restore (offline).
+    Visit {
+        #[command(subcommand)]
+        command: visits::VisitCommand,
     },
     /// Check the document: validation findings and conflicting fields (offline).
-    Check,
+    Check {
+        /// Print JSON: {"findings": [...], "conflicts": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Settle a conflicting field with one value (offline), as `check` lists it.
     Resolve {
         /// The record map: units, people, nominations, activities, honors, visits or meta.
@@ -265,17 +299,8 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     if let Some(tls) = tls {
         replica.trust(tls);
     }
-    let is_read = matches!(
-        cli.command,
-        Command::Show
-            | Command::Check
-            | Command::Unit {
-                command: records::UnitCommand::List { .. }
-            }
-            | Command::Person {
-                command: records::PersonCommand::List { .. }
-            }
-    );
+    let is_read =
+        matches!(cli.command, Command::Show | Command::Check { .. }) || reads_records(&cli.command);
     let result = command(&replica, &doc_url, cli.command).await;
     // An edit is done once it is durable in the file: say nothing about
     // it before, and fail at once when the file refuses it.
@@ -288,6 +313,20 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         println!("{output}");
     }
     Ok(())
+}
+
+/// Whether a record command only reads (list, show): a read must not fail
+/// because the replica file could not be closed durably.
+fn reads_records(command: &Command) -> bool {
+    match command {
+        Command::Unit { command } => command.is_read(),
+        Command::Person { command } => command.is_read(),
+        Command::Nomination { command } => command.is_read(),
+        Command::Activity { command } => command.is_read(),
+        Command::Honor { command } => command.is_read(),
+        Command::Visit { command } => command.is_read(),
+        _ => false,
+    }
 }
 
 /// How long an edit may take to reach the replica file.
@@ -334,18 +373,30 @@ async fn command(
         Command::Set { path, value } => {
             raw::set(&open(replica, doc_url).await?, &path, &value).map(Some)
         }
-        Command::Check => check::check(&open(replica, doc_url).await?).map(|()| None),
+        Command::Check { json } => {
+            check::check(&open(replica, doc_url).await?, json).map(|()| None)
+        }
         Command::Resolve {
             map,
             id,
             field,
             value,
         } => check::resolve(&open(replica, doc_url).await?, &map, &id, &field, &value).map(Some),
-        Command::Unit { command } => records::unit(&open(replica, doc_url).await?, command),
+        Command::Unit { command } => units::run(&open(replica, doc_url).await?, command),
         Command::Org {
             command: OrgCommand::Set(args),
         } => orgs::set(&open(replica, doc_url).await?, args).map(Some),
-        Command::Person { command } => records::person(&open(replica, doc_url).await?, command),
+        Command::Person { command } => people::run(&open(replica, doc_url).await?, command),
+        Command::Nominate(args) => {
+            nominations::nominate(&open(replica, doc_url).await?, args).map(Some)
+        }
+        Command::Step(args) => nominations::step(&open(replica, doc_url).await?, args).map(Some),
+        Command::Nomination { command } => {
+            nominations::run(&open(replica, doc_url).await?, command)
+        }
+        Command::Activity { command } => activities::run(&open(replica, doc_url).await?, command),
+        Command::Honor { command } => honors::run(&open(replica, doc_url).await?, command),
+        Command::Visit { command } => visits::run(&open(replica, doc_url).await?, command),
         Command::Template { output } => ledger::template(&output).map(|()| None),
         Command::Import { file, dry_run } => {
             ledger::import(&open(replica, doc_url).await?, &file, dry_run).map(|()| None)

@@ -6,12 +6,12 @@ use clap::Args;
 use qunjian_client::Township;
 use qunjian_client::schema::{Date, OrgKind, PartyOrgForm, Unit, WomenOrgForm};
 
-use crate::records::enum_value;
+use crate::records::{enum_value, record_id};
 
 /// What to record about one organization of one unit.
 #[derive(Args)]
 pub struct OrgSet {
-    /// The unit's id (`qunjian unit list`).
+    /// 单位编号 (the unit's id or a unique prefix; `qunjian unit list`).
     pub unit: String,
     /// party 党组织, union 工会, league 团组织, women 妇女组织, womens_home 妇女之家.
     pub org: String,
@@ -70,7 +70,8 @@ pub fn set(township: &Township, a: OrgSet) -> anyhow::Result<String> {
         (OrgKind::Women, Some(f)) => Some(enum_value::<WomenOrgForm>(f, "--form")?),
         _ => None,
     };
-    let unit = township.update::<Unit>(&a.unit, |u| match org {
+    let id = record_id::<Unit>(township, &a.unit)?;
+    let unit = township.update::<Unit>(&id, |u| match org {
         OrgKind::Party => {
             u.party_org.formed = formed;
             u.party_org.established = if formed {

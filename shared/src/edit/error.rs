@@ -59,6 +59,36 @@ pub enum EditError {
         /// The dotted field path.
         field: String,
     },
+    /// A raw write would leave its record unreadable; it was rolled back.
+    #[error(
+        "{path} 写入的值不符合文档结构，记录将无法读取，已撤销：{reason} (the value does not fit the schema; nothing was written)"
+    )]
+    DoesNotFit {
+        /// The path written.
+        path: String,
+        /// What no longer reads.
+        reason: String,
+    },
+    /// A raw path that is not a field of the schema.
+    #[error("路径 {path} 不可写入：{why}")]
+    BadPath {
+        /// The path given.
+        path: String,
+        /// What is wrong with it, and what to write instead.
+        why: &'static str,
+    },
+    /// `resolve` was asked to settle a field that has one value.
+    #[error(
+        "{map}/{id} 的 {field} 没有冲突，无需解决：`qunjian check` 列出有冲突的字段；要修改它请用相应的 update 命令 (the field is not in conflict)"
+    )]
+    NotInConflict {
+        /// The record map.
+        map: String,
+        /// The record id.
+        id: String,
+        /// The dotted field path.
+        field: String,
+    },
     /// Automerge refused the write.
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),

@@ -10,10 +10,12 @@
 
 mod error;
 mod nominations;
+mod raw;
 mod records;
 mod resolve;
 
 pub use error::EditError;
 pub use nominations::{nominate, record_step};
+pub use raw::{set, still_readable};
 pub use records::{add, archive, get, list_all, records_map, update};
 pub use resolve::resolve;

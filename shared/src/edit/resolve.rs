@@ -10,6 +10,10 @@ use super::EditError;
 /// record (`"units"` and its id; `"meta"` and `""`), `field` its dotted path
 /// as `conflicts::conflicts` gives it. A JSON object (a 推优 step recorded
 /// twice) is written as a new map.
+///
+/// Only a field that is in conflict is settled (anything else is an edit,
+/// for the typed calls); and the record must still read as its type
+/// afterwards, or the write is refused and the transaction rolls back.
 pub fn resolve(
     tx: &mut Transaction<'_>,
     map: &str,
@@ -17,6 +21,21 @@ pub fn resolve(
     field: &str,
     value: &serde_json::Value,
 ) -> Result<(), EditError> {
+    let conflicted = if map == "meta" {
+        crate::conflicts::conflicts(tx)
+    } else {
+        crate::conflicts::in_record(tx, map, id)
+    };
+    if !conflicted
+        .iter()
+        .any(|c| c.map == map && c.id == id && c.field == field)
+    {
+        return Err(EditError::NotInConflict {
+            map: map.to_string(),
+            id: id.to_string(),
+            field: field.to_string(),
+        });
+    }
     let missing = || EditError::NoSuchField {
         map: map.to_string(),
         id: id.to_string(),
@@ -33,7 +52,9 @@ pub fn resolve(
     for part in parents {
         obj = child_map(tx, &obj, part).ok_or_else(missing)?;
     }
-    put_json(tx, &obj, last, value)
+    put_json(tx, &obj, last, value)?;
+    let path = format!("{map}/{id}/{field}");
+    super::still_readable(tx, map, id, &path)
 }
 
 fn child_map(tx: &Transaction<'_>, obj: &ObjId, key: &str) -> Option<ObjId> {

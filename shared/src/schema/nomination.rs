@@ -235,6 +235,18 @@ impl Steps {
         }
     }
 
+    /// The date `step` is recorded with, if it is recorded.
+    pub fn date(&self, step: StepName) -> Option<Date> {
+        match step {
+            StepName::Assembly => self.assembly.as_ref().map(|s| s.date),
+            StepName::Inspection => self.inspection.as_ref().map(|s| s.date),
+            StepName::Approval => self.approval.as_ref().map(|s| s.date),
+            StepName::UpperReview => self.upper_review.as_ref().map(|s| s.date),
+            StepName::Recommended => self.recommended.as_ref().map(|s| s.date),
+            StepName::PartyDecision => self.party_decision.as_ref().map(|s| s.date),
+        }
+    }
+
     /// The furthest step recorded.
     pub fn latest(&self) -> Option<StepName> {
         StepName::ALL.iter().rev().copied().find(|s| self.has(*s))
@@ -278,6 +290,22 @@ impl Nomination {
             .filter_map(|s| {
                 let before = s.predecessor(self.direct)?;
                 (!self.steps.has(before)).then_some((*s, before))
+            })
+            .collect()
+    }
+}
+
+impl Nomination {
+    /// Steps dated before the step they follow (both recorded), with the
+    /// two dates: a step cannot happen before the one it needs.
+    pub fn steps_dated_before_previous(&self) -> Vec<(StepName, Date, StepName, Date)> {
+        StepName::ALL
+            .iter()
+            .filter_map(|s| {
+                let date = self.steps.date(*s)?;
+                let before = s.predecessor(self.direct)?;
+                let before_date = self.steps.date(before)?;
+                (date < before_date).then_some((*s, date, before, before_date))
             })
             .collect()
     }

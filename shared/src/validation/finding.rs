@@ -20,6 +20,8 @@ string_enum! {
         CountAboveParticipants = "count_above_participants" "人数超过参加总人数",
         FutureDate = "future_date" "日期晚于今天",
         StepOutOfOrder = "step_out_of_order" "推优步骤缺少前一步",
+        StepDateBeforePrevious = "step_date_before_previous" "推优步骤日期早于前一步",
+        ImplausibleYear = "implausible_year" "年份不合理",
         DanglingReference = "dangling_reference" "引用的记录不存在",
         Unreadable = "unreadable" "记录无法读取",
     }

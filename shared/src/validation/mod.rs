@@ -16,7 +16,10 @@
 //!   required of enterprises and social organizations;
 //! - `counts` — female staff or youth above employees, women above participants;
 //! - `dates` — dates after today;
-//! - `steps` — 推优 steps recorded without their predecessor;
+//! - `steps` — 推优 steps recorded without their predecessor, or dated
+//!   before it;
+//! - `years` — birth years before 1900 or after this year, honors in a
+//!   future year;
 //! - `references` — ids that resolve to no record.
 //!
 //! Archived records are validated like the others: archiving is not
@@ -34,13 +37,18 @@ mod names;
 mod references;
 mod required;
 mod steps;
+mod years;
+
+pub mod entry;
 
 #[cfg(test)]
 mod fixture;
 
 pub use credit_code::CreditCodeError;
+pub use entry::{EntryProblems, EntryRecord, entry_problems, step_entry_problems};
 pub use finding::{Finding, FindingRule, RecordRef, sort_findings};
 pub use unreadable::unreadable_findings;
+pub use years::EARLIEST_BIRTH_YEAR;
 
 use crate::schema::{Date, TownshipDocument, Unreadable};
 
@@ -68,6 +76,7 @@ pub fn validate_with_unreadable(
     out.extend(counts::check(doc));
     out.extend(dates::check(doc, today));
     out.extend(steps::check(doc));
+    out.extend(years::check(doc, today));
     out.extend(references::check(doc, unreadable));
     out.extend(unreadable_findings(unreadable));
     sort_findings(&mut out);

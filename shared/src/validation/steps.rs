@@ -1,4 +1,4 @@
-//! 推优 steps recorded without the step before them.
+//! 推优 steps recorded without the step before them, or dated before it.
 //!
 //! Steps are separate keys in the document so two offline devices can each
 //! record one; nothing in the CRDT can stop step 4 arriving before step 3.
@@ -10,11 +10,32 @@ use super::finding::{Finding, FindingRule};
 use super::names;
 use crate::schema::{Nomination, Record, TownshipDocument};
 
-/// One finding per step whose predecessor is missing, naming both steps.
+/// One finding per step whose predecessor is missing or dated later,
+/// naming both steps.
 pub(super) fn check(doc: &TownshipDocument) -> Vec<Finding> {
     let mut out = Vec::new();
     for (id, n) in &doc.nominations {
         let s = names::nomination(doc, n);
+        for (step, date, before, before_date) in n.steps_dated_before_previous() {
+            out.push(Finding::new(
+                Nomination::MAP,
+                id,
+                format!("steps.{}.date", step.as_str()),
+                FindingRule::StepDateBeforePrevious,
+                format!(
+                    "{}的「{}」日期 {date} 早于前一步「{}」的日期 {before_date}，请核对日期",
+                    s.zh,
+                    step.label(),
+                    before.label()
+                ),
+                format!(
+                    "{}: the {} date {date} is before the {} date {before_date}",
+                    s.en,
+                    names::step_en(step),
+                    names::step_en(before)
+                ),
+            ));
+        }
         for (step, before) in n.steps_out_of_order() {
             out.push(Finding::new(
                 Nomination::MAP,
@@ -88,6 +109,41 @@ mod tests {
                 "推优记录（李娟，2025 年，妇女组织）已记录「审批」，但缺少前一步「考察」",
                 "Nomination of \"李娟\" (2025, by the women's organization) has the approval step \
                  recorded but not the step before it, inspection"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_step_dated_before_the_step_it_follows_is_flagged() {
+        let mut doc = fixture::empty();
+        doc.people.insert("p".into(), Person::new("李娟"));
+        let mut n = fixture::nomination("p", "u");
+        n.steps.assembly = Some(AssemblyStep {
+            date: date("2025-03-01"),
+            attendance: None,
+            votes_for: None,
+        });
+        n.steps.inspection = Some(crate::schema::InspectionStep {
+            date: date("2025-02-01"),
+            inspector: None,
+            summary: None,
+        });
+        // The same day as the step before is fine.
+        n.steps.approval = Some(ApprovalStep {
+            date: date("2025-02-01"),
+            reason: None,
+        });
+        doc.nominations.insert("n1".into(), n);
+        assert_eq!(
+            check(&doc),
+            vec![Finding::new(
+                "nominations",
+                "n1",
+                "steps.inspection.date",
+                FindingRule::StepDateBeforePrevious,
+                "推优记录（李娟，2025 年，妇女组织）的「考察」日期 2025-02-01 早于前一步「民主推荐(大会)」的日期 2025-03-01，请核对日期",
+                "Nomination of \"李娟\" (2025, by the women's organization): the inspection date \
+                 2025-02-01 is before the members' assembly date 2025-03-01"
             )]
         );
     }

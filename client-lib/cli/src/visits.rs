@@ -1,0 +1,190 @@
+//! `qunjian visit …`: a cadre's guidance visits (挂钩联系/驻点指导) to units.
+
+use clap::Subcommand;
+use qunjian_client::Township;
+use qunjian_client::schema::{Unit, Visit};
+
+use crate::records::{
+    archive, date, entered, fetch, fields, force, listed, opt, print_json, print_list_json,
+    record_id, required, set_text, today, unit_name,
+};
+
+/// Visits.
+#[derive(Subcommand)]
+pub enum VisitCommand {
+    /// Add a visit; prints its id. A date after today is refused unless --force.
+    Add {
+        /// 走访人 (the visiting cadre: a name or a person id).
+        #[arg(long)]
+        cadre: String,
+        /// 走访单位 (the unit visited: id or prefix).
+        #[arg(long)]
+        unit: String,
+        /// 日期 (date) YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// 目的 (purpose).
+        #[arg(long)]
+        purpose: Option<String>,
+        /// 记录 (notes).
+        #[arg(long)]
+        notes: Option<String>,
+        /// 强制记录 (record it even with problems; `check` lists them).
+        #[arg(long)]
+        force: bool,
+    },
+    /// List visits (not archived unless --all).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// 包括已归档 (include archived ones).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one visit.
+    Show {
+        /// 走访编号 (the visit's id, or a unique prefix of it).
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change fields of a visit: only the flags given are changed; an empty
+    /// value ('') clears purpose or notes.
+    Update {
+        /// 走访编号 (the visit's id, or a unique prefix of it).
+        id: String,
+        /// 走访人 (the visiting cadre).
+        #[arg(long)]
+        cadre: Option<String>,
+        /// 走访单位 (the unit visited: id or prefix).
+        #[arg(long)]
+        unit: Option<String>,
+        /// 日期 (date) YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        /// 目的 (purpose).
+        #[arg(long)]
+        purpose: Option<String>,
+        /// 记录 (notes).
+        #[arg(long)]
+        notes: Option<String>,
+        /// 强制记录 (record it even with problems; `check` lists them).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Archive a visit (kept in the ledger, hidden from lists).
+    Archive {
+        /// 走访编号 (the visit's id, or a unique prefix of it).
+        id: String,
+    },
+    /// Restore an archived visit.
+    Restore {
+        /// 走访编号 (the visit's id, or a unique prefix of it).
+        id: String,
+    },
+}
+
+impl VisitCommand {
+    /// Whether the command only reads.
+    pub fn is_read(&self) -> bool {
+        matches!(self, VisitCommand::List { .. } | VisitCommand::Show { .. })
+    }
+}
+
+/// Run a visit command. An edit returns what to print once it is saved.
+pub fn run(township: &Township, command: VisitCommand) -> anyhow::Result<Option<String>> {
+    match command {
+        VisitCommand::Add {
+            cadre,
+            unit,
+            date: on,
+            purpose,
+            notes,
+            force: f,
+        } => {
+            let mut visit = Visit {
+                cadre: required(&cadre, "--cadre", "走访人")?,
+                unit: record_id::<Unit>(township, &unit)?,
+                date: date(&on, "--date")?,
+                purpose: None,
+                notes: None,
+                archived: false,
+            };
+            set_text(&mut visit.purpose, purpose);
+            set_text(&mut visit.notes, notes);
+            Ok(Some(entered(township.add_checked(
+                &visit,
+                today(),
+                force(f),
+            ))?))
+        }
+        VisitCommand::List { json, all } => {
+            let visits = listed::<Visit>(township, all);
+            if json {
+                return print_list_json(&visits).map(|()| None);
+            }
+            println!("编号\t日期\t走访人\t单位\t目的");
+            for (id, v) in visits {
+                let archived = if v.archived { "\t(已归档)" } else { "" };
+                println!(
+                    "{id}\t{}\t{}\t{}\t{}{archived}",
+                    v.date,
+                    v.cadre,
+                    unit_name(township, &v.unit),
+                    opt(&v.purpose),
+                );
+            }
+            Ok(None)
+        }
+        VisitCommand::Show { id, json } => {
+            let (id, v) = fetch::<Visit>(township, &id)?;
+            if json {
+                return print_json(&id, &v).map(|()| None);
+            }
+            println!(
+                "{}",
+                fields(&[
+                    ("编号", id.clone()),
+                    ("走访人", v.cadre.clone()),
+                    (
+                        "单位",
+                        format!("{} ({})", unit_name(township, &v.unit), v.unit)
+                    ),
+                    ("日期", v.date.to_string()),
+                    ("目的", opt(&v.purpose)),
+                    ("记录", opt(&v.notes)),
+                    ("已归档", if v.archived { "是" } else { "" }.to_string()),
+                ])
+            );
+            Ok(None)
+        }
+        VisitCommand::Update {
+            id,
+            cadre,
+            unit,
+            date: on,
+            purpose,
+            notes,
+            force: f,
+        } => {
+            let (id, mut visit) = fetch::<Visit>(township, &id)?;
+            if let Some(cadre) = cadre {
+                visit.cadre = required(&cadre, "--cadre", "走访人")?;
+            }
+            if let Some(unit) = unit {
+                visit.unit = record_id::<Unit>(township, &unit)?;
+            }
+            if let Some(on) = on {
+                visit.date = date(&on, "--date")?;
+            }
+            set_text(&mut visit.purpose, purpose);
+            set_text(&mut visit.notes, notes);
+            entered(township.update_checked::<Visit>(&id, today(), force(f), |v| *v = visit))?;
+            Ok(Some(format!("已修改走访记录 {id}")))
+        }
+        VisitCommand::Archive { id } => archive::<Visit>(township, &id, true).map(Some),
+        VisitCommand::Restore { id } => archive::<Visit>(township, &id, false).map(Some),
+    }
+}
