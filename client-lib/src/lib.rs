@@ -41,6 +41,7 @@ mod bundle;
 mod conflicts;
 mod dialer;
 mod error;
+mod gaps;
 pub mod ledger;
 mod me;
 mod nominations;
@@ -48,7 +49,10 @@ mod queries;
 mod records;
 mod remember;
 mod replica;
+mod rules_cache;
+mod status;
 mod sync_status;
+mod sync_summary;
 mod tls;
 mod township;
 
@@ -59,10 +63,14 @@ pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 #[cfg(feature = "bench")]
 pub use dialer::{Direction, ws_transport_tapped};
 pub use error::ClientError;
+pub use gaps::Gap;
 pub use me::{me, me_trusting};
 pub use remember::Remembered;
 pub use replica::Replica;
+pub use rules_cache::{RulesInEffect, RulesSource};
+pub use status::{PROBE_WAIT, Status};
 pub use sync_status::SyncStatus;
+pub use sync_summary::{RULES_WAIT, SyncProgress, SyncSummary};
 pub use tls::Tls;
 pub use township::Township;
 
@@ -72,12 +80,17 @@ pub use qunjian_shared::api::Me;
 pub use qunjian_shared::conflicts::Conflict;
 pub use qunjian_shared::edit::EditError;
 pub use qunjian_shared::migrate::MigrateError;
+pub use qunjian_shared::rules::{Rate, RequiredOrg, RuleId, Rules, TargetId};
 pub use qunjian_shared::token::TokenFormatError;
 pub use qunjian_shared::validation::Finding;
 pub use qunjian_shared::{MetaError, StorageError};
 
 /// The document's typed records, re-exported from `qunjian-shared`.
 pub use qunjian_shared::schema;
+
+/// The county's rules engine (thresholds, targets, requirements),
+/// re-exported from `qunjian-shared`.
+pub use qunjian_shared::rules;
 
 /// Re-exported so apps name the same versions this crate uses.
 pub use automerge;
