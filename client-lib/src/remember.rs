@@ -41,7 +41,13 @@ impl Replica {
         let mut conn = Connection::open(path).map_err(failed)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(failed)?;
-        let tx = conn.transaction().map_err(failed)?;
+        // Immediate: the write lock is taken (waiting out the busy timeout)
+        // before anything is read. A deferred transaction that reads first
+        // fails at once with "database is locked" when samod's storage
+        // writer commits in between, which it does right after a sync.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
         tx.execute_batch(CREATE).map_err(failed)?;
         for (key, value) in pairs {
             tx.execute(
