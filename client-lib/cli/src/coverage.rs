@@ -76,7 +76,7 @@ pub fn run(replica: &Replica, township: &Township, args: CoverageArgs) -> anyhow
                 r.label_zh.clone(),
                 r.required.to_string(),
                 r.formed.to_string(),
-                r.rate.map_or_else(|| "—".to_string(), percent),
+                r.rate.map_or_else(|| "-".to_string(), percent),
                 percent(r.target_rate),
                 verdict(r).to_string(),
             ]

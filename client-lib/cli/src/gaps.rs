@@ -69,7 +69,7 @@ pub fn run(replica: &Replica, township: &Township, args: GapsArgs) -> anyhow::Re
                 g.unit_name.clone(),
                 g.unit_kind.label().to_string(),
                 g.missing.label().to_string(),
-                g.due.map_or_else(|| "—".to_string(), |d| d.to_string()),
+                g.due.map_or_else(|| "-".to_string(), |d| d.to_string()),
                 if g.overdue { "已逾期" } else { "" }.to_string(),
                 g.rule_zh.clone(),
             ]

@@ -28,6 +28,8 @@ fn local_time(at: std::time::SystemTime) -> String {
 
 /// Run `status`; the text to print.
 pub async fn run(replica: &Replica, doc_url: &str, args: StatusArgs) -> anyhow::Result<String> {
+    // Says what to do when the replica does not hold the document yet.
+    crate::open(replica, doc_url).await?;
     let status = match &args.server {
         Some(server) => {
             replica
