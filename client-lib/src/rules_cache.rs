@@ -87,3 +87,50 @@ impl Replica {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A replica file of its own under the system's temporary directory.
+    async fn scratch_replica(name: &str) -> (Replica, std::path::PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("qunjian-rules-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let replica = Replica::open(dir.join("r.db")).await.expect("open");
+        (replica, dir)
+    }
+
+    #[tokio::test]
+    async fn stored_rules_are_used_and_unreadable_ones_fall_back_to_the_defaults() {
+        let (replica, dir) = scratch_replica("roundtrip").await;
+        assert_eq!(replica.rules().source, RulesSource::BuiltIn);
+        assert_eq!(replica.rules().rules, Rules::default());
+
+        let mut county = Rules::default();
+        county.thresholds.union_employees = 20;
+        let json = serde_json::to_string(&county).expect("json");
+        replica
+            .meta_put(&[(RULES, &json), (RULES_AT, "1764547200")])
+            .expect("store");
+        let in_effect = replica.rules();
+        assert_eq!(in_effect.rules, county);
+        assert_eq!(
+            in_effect.source,
+            RulesSource::County {
+                fetched_at: UNIX_EPOCH + Duration::from_secs(1_764_547_200)
+            }
+        );
+
+        // A newer server's rules this program cannot read: the defaults,
+        // and said so, rather than half of the county's.
+        replica
+            .meta_put(&[(RULES, "{\"thresholds\": {\"new_rule\": 1}}")])
+            .expect("store");
+        assert_eq!(replica.rules().source, RulesSource::BuiltIn);
+        assert_eq!(replica.rules().rules, Rules::default());
+        replica.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
