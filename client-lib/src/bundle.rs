@@ -203,7 +203,7 @@ impl Replica {
     }
 
     /// Whether the replica file holds any of the document.
-    async fn has_stored(&self, id: &DocumentId) -> bool {
+    pub(crate) async fn has_stored(&self, id: &DocumentId) -> bool {
         let storage = self.storage();
         !storage
             .load_range(StorageKey::incremental_prefix(id))
@@ -219,7 +219,7 @@ impl Replica {
         open_heads_db(self.storage().path())
     }
 
-    fn known_server_heads(
+    pub(crate) fn known_server_heads(
         &self,
         id: &DocumentId,
     ) -> Result<Option<Vec<ChangeHash>>, BundleFailure> {
@@ -271,7 +271,7 @@ fn open_heads_db(path: &Path) -> Result<rusqlite::Connection, rusqlite::Error> {
     Ok(conn)
 }
 
-fn document_id(url: &str) -> Result<DocumentId, ClientError> {
+pub(crate) fn document_id(url: &str) -> Result<DocumentId, ClientError> {
     let parsed: AutomergeUrl = url
         .parse()
         .map_err(|_| ClientError::BadDocumentUrl(url.to_string()))?;

@@ -42,6 +42,7 @@ mod conflicts;
 mod dialer;
 mod entry;
 mod error;
+mod gaps;
 pub mod ledger;
 mod me;
 mod nominations;
@@ -50,7 +51,10 @@ mod raw;
 mod records;
 mod remember;
 mod replica;
+mod rules_cache;
+mod status;
 mod sync_status;
+mod sync_summary;
 mod tls;
 mod township;
 
@@ -62,10 +66,14 @@ pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 pub use dialer::{Direction, ws_transport_tapped};
 pub use entry::Force;
 pub use error::ClientError;
+pub use gaps::Gap;
 pub use me::{me, me_trusting};
 pub use remember::Remembered;
 pub use replica::Replica;
+pub use rules_cache::{RulesInEffect, RulesSource};
+pub use status::{PROBE_WAIT, Status};
 pub use sync_status::SyncStatus;
+pub use sync_summary::{RULES_WAIT, SyncProgress, SyncSummary};
 pub use tls::Tls;
 pub use township::Township;
 
@@ -75,12 +83,17 @@ pub use qunjian_shared::api::Me;
 pub use qunjian_shared::conflicts::Conflict;
 pub use qunjian_shared::edit::EditError;
 pub use qunjian_shared::migrate::MigrateError;
+pub use qunjian_shared::rules::{Rate, RequiredOrg, RuleId, Rules, TargetId};
 pub use qunjian_shared::token::TokenFormatError;
 pub use qunjian_shared::validation::{EntryProblems, EntryRecord, Finding};
 pub use qunjian_shared::{MetaError, StorageError};
 
 /// The document's typed records, re-exported from `qunjian-shared`.
 pub use qunjian_shared::schema;
+
+/// The county's rules engine (thresholds, targets, requirements),
+/// re-exported from `qunjian-shared`.
+pub use qunjian_shared::rules;
 
 /// Re-exported so apps name the same versions this crate uses.
 pub use automerge;

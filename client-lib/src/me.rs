@@ -15,12 +15,27 @@ pub async fn me(server: &str, token: &str) -> Result<Me, ClientError> {
 
 /// [`me`] over https trusting `tls`'s roots (a county's own CA).
 pub async fn me_trusting(server: &str, token: &str, tls: &Tls) -> Result<Me, ClientError> {
+    get_api(server, "api/me", token, tls, None).await
+}
+
+/// `GET <server>/<path>` with `token`, its JSON answer parsed; the server's
+/// own error message when it refuses. `timeout` bounds the whole request.
+pub(crate) async fn get_api<T: serde::de::DeserializeOwned>(
+    server: &str,
+    path: &str,
+    token: &str,
+    tls: &Tls,
+    timeout: Option<std::time::Duration>,
+) -> Result<T, ClientError> {
     let base = http_base(server)?;
     let url = base
-        .join("api/me")
+        .join(path)
         .map_err(|_| ClientError::BadServerUrl(server.to_string()))?;
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls((*tls.config()).clone())
+    let mut client = reqwest::Client::builder().use_preconfigured_tls((*tls.config()).clone());
+    if let Some(timeout) = timeout {
+        client = client.timeout(timeout);
+    }
+    let client = client
         .build()
         .map_err(|e| ClientError::Tls(e.to_string()))?;
     let response = client

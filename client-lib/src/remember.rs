@@ -28,6 +28,11 @@ impl Replica {
     /// Remember the document and the server this replica has synced with,
     /// in its file, for [`Replica::remembered`].
     pub fn remember(&self, document_url: &str, server: &str) -> Result<(), ClientError> {
+        self.meta_put(&[(DOCUMENT, document_url), (SERVER, server)])
+    }
+
+    /// Write `pairs` into the replica file's `qunjian_meta`, in one transaction.
+    pub(crate) fn meta_put(&self, pairs: &[(&str, &str)]) -> Result<(), ClientError> {
         let path = self.storage.path();
         let failed = |e: rusqlite::Error| ClientError::Remember {
             path: path.to_path_buf(),
@@ -36,9 +41,15 @@ impl Replica {
         let mut conn = Connection::open(path).map_err(failed)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(failed)?;
-        let tx = conn.transaction().map_err(failed)?;
+        // Immediate: the write lock is taken (waiting out the busy timeout)
+        // before anything is read. A deferred transaction that reads first
+        // fails at once with "database is locked" when samod's storage
+        // writer commits in between, which it does right after a sync.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
         tx.execute_batch(CREATE).map_err(failed)?;
-        for (key, value) in [(DOCUMENT, document_url), (SERVER, server)] {
+        for (key, value) in pairs {
             tx.execute(
                 "INSERT OR REPLACE INTO qunjian_meta (key, value) VALUES (?1, ?2)",
                 (key, value),
@@ -46,6 +57,13 @@ impl Replica {
             .map_err(failed)?;
         }
         tx.commit().map_err(failed)
+    }
+
+    /// One value of the replica file's `qunjian_meta`; `None` when it was
+    /// never written or the file cannot be read (the callers fall back to
+    /// a default and say so).
+    pub(crate) fn meta_get(&self, key: &str) -> Option<String> {
+        meta_get(self.storage.path(), key)
     }
 
     /// What the replica file at `path` remembers; nothing when the file does
@@ -56,23 +74,24 @@ impl Replica {
         if !path.is_file() {
             return Remembered::default();
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let Ok(conn) = Connection::open_with_flags(path, flags) else {
-            return Remembered::default();
-        };
-        let get = |key: &str| -> Option<String> {
-            conn.query_row(
-                "SELECT value FROM qunjian_meta WHERE key = ?1",
-                [key],
-                |row| row.get(0),
-            )
-            .optional()
-            .ok()
-            .flatten()
-        };
         Remembered {
-            document: get(DOCUMENT),
-            server: get(SERVER),
+            document: meta_get(path, DOCUMENT),
+            server: meta_get(path, SERVER),
         }
     }
+}
+
+/// One value of `qunjian_meta` in the file at `path`, read-only: never
+/// creates or writes the file.
+fn meta_get(path: &Path, key: &str) -> Option<String> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    conn.query_row(
+        "SELECT value FROM qunjian_meta WHERE key = ?1",
+        [key],
+        |row| row.get(0),
+    )
+    .optional()
+    .ok()
+    .flatten()
 }

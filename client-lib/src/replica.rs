@@ -82,6 +82,20 @@ impl Replica {
         })
     }
 
+    /// The device's token, when opened with one.
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The TLS roots for https:// requests: those given to
+    /// [`trust`](Self::trust), else the system's.
+    pub(crate) fn tls(&self) -> Result<crate::Tls, ClientError> {
+        match self.lock().tls.clone() {
+            Some(tls) => Ok(tls),
+            None => crate::Tls::system(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -295,12 +309,24 @@ impl Replica {
         url: &str,
         timeout: Duration,
     ) -> Result<SyncStatus, ClientError> {
+        self.wait_synced_observing(url, timeout, |_| {}).await
+    }
+
+    /// [`wait_synced`](Self::wait_synced), showing `observe` each status
+    /// it looks at on the way (for a progress display).
+    pub(crate) async fn wait_synced_observing(
+        &self,
+        url: &str,
+        timeout: Duration,
+        mut observe: impl FnMut(&SyncStatus),
+    ) -> Result<SyncStatus, ClientError> {
         let handle = self.handle(url).await?;
         let deadline = tokio::time::Instant::now() + timeout;
         let (_, mut peer_changes) = handle.peers();
         let mut doc_changes = handle.changes();
         loop {
             let status = self.status_of(&handle);
+            observe(&status);
             if status.is_synced() {
                 return Ok(status);
             }

@@ -15,6 +15,8 @@ use qunjian_client::{ClientError, Replica, Tls, Township};
 mod activities;
 mod bundle;
 mod check;
+mod coverage;
+mod gaps;
 mod honors;
 mod ledger;
 mod nominations;
@@ -22,6 +24,9 @@ mod orgs;
 mod people;
 mod raw;
 mod records;
+mod rules;
+mod status;
+mod sync;
 mod units;
 mod visits;
 
@@ -146,6 +151,12 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// 应建未建: each unit's missing organizations under the county's rules (offline).
+    Gaps(gaps::GapsArgs),
+    /// 组建率与配备率 against the county's targets (offline).
+    Coverage(coverage::CoverageArgs),
+    /// Server reachable, last sync, local changes not yet on the server (offline, a short probe).
+    Status(status::StatusArgs),
     /// Set a raw value at a path such as `units/ID/name` (offline); the value is JSON.
     Set {
         /// Keys separated by '/'; missing maps are created.
@@ -299,8 +310,14 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     if let Some(tls) = tls {
         replica.trust(tls);
     }
-    let is_read =
-        matches!(cli.command, Command::Show | Command::Check { .. }) || reads_records(&cli.command);
+    let is_read = matches!(
+        cli.command,
+        Command::Show
+            | Command::Check { .. }
+            | Command::Gaps(_)
+            | Command::Coverage(_)
+            | Command::Status(_)
+    ) || reads_records(&cli.command);
     let result = command(&replica, &doc_url, cli.command).await;
     // An edit is done once it is durable in the file: say nothing about
     // it before, and fail at once when the file refuses it.
@@ -341,25 +358,7 @@ async fn command(
     match command {
         Command::Sync { server, timeout } => {
             let server = server.as_deref().unwrap_or(DEFAULT_SERVER);
-            replica.connect(server)?;
-            match replica
-                .wait_synced(doc_url, Duration::from_secs(timeout))
-                .await
-            {
-                Ok(status) => {
-                    replica.remember(doc_url, server)?;
-                    // What the county holds, for `bundle export` later; a
-                    // failure here costs only a larger bundle.
-                    if let Err(e) = replica.remember_server_heads(doc_url).await {
-                        tracing::warn!("cannot note the server's heads for bundles: {e}");
-                    }
-                    Ok(Some(status.to_string()))
-                }
-                Err(ClientError::SyncTimeout(status)) => {
-                    bail!("{timeout} 秒内未完成同步 (not synced within {timeout}s): {status}")
-                }
-                Err(e) => Err(e.into()),
-            }
+            sync::run(replica, doc_url, server, timeout).await
         }
         Command::Bundle { command } => {
             let doc = Some(doc_url).filter(|d| !d.is_empty());
@@ -398,6 +397,11 @@ async fn command(
         Command::Honor { command } => honors::run(&open(replica, doc_url).await?, command),
         Command::Visit { command } => visits::run(&open(replica, doc_url).await?, command),
         Command::Template { output } => ledger::template(&output).map(|()| None),
+        Command::Gaps(args) => gaps::run(replica, &open(replica, doc_url).await?, args).map(Some),
+        Command::Coverage(args) => {
+            coverage::run(replica, &open(replica, doc_url).await?, args).map(Some)
+        }
+        Command::Status(args) => status::run(replica, doc_url, args).await.map(Some),
         Command::Import { file, dry_run } => {
             ledger::import(&open(replica, doc_url).await?, &file, dry_run).map(|()| None)
         }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod reports;
+pub mod rules;
 pub mod sync;
 pub mod townships;
 pub mod web;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/{name}", get(reports::report))
         .route("/api/export/{file}", get(reports::export))
         .route("/api/me", get(access::me))
+        .route("/api/rules", get(rules::rules))
         .route("/api/audit", get(access::audit))
         .route(
             "/api/tokens",

@@ -144,27 +144,6 @@ pub async fn settle_town(server: &ServerProcess, data_dir: &Path, t: &Town) {
     .await;
 }
 
-/// The heads the township's projected rows were written from, if they were
-/// written and the last read did not fail.
-pub fn projected_heads(data_dir: &Path, code: &str) -> Option<String> {
-    use rusqlite::{OpenFlags, OptionalExtension};
-    let conn = rusqlite::Connection::open_with_flags(
-        data_dir.join("qunjian.db"),
-        OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .ok()?;
-    conn.busy_timeout(Duration::from_secs(5)).ok()?;
-    conn.query_row(
-        "SELECT heads FROM p_state WHERE township = ?1 AND error IS NULL",
-        [code],
-        |r| r.get::<_, Option<String>>(0),
-    )
-    .optional()
-    .ok()
-    .flatten()
-    .flatten()
-}
-
 pub fn day(s: &str) -> Date {
     s.parse().expect("date")
 }

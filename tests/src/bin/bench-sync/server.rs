@@ -85,6 +85,10 @@ impl Server {
                     .arg("--data-dir")
                     .arg(data_dir)
                     .args(["--listen", "127.0.0.1:0"])
+                    // Every simulated device dials from 127.0.0.1: the
+                    // per-address cap (64, sized for one township office)
+                    // would turn most of them away.
+                    .args(["--connections-per-address", "10000"])
                     .env(
                         "RUST_LOG",
                         std::env::var("SERVER_LOG").unwrap_or_else(|_| "warn".into()),

@@ -1,0 +1,131 @@
+//! One sync as a tool or a screen runs it: connect, wait until both sides
+//! hold the same changes, note what the county now holds and when, fetch
+//! the county's rules — telling a plain callback how far it has got, and
+//! ending with how many changes went each way.
+//!
+//! The counts come from the document's history, not from the protocol:
+//! sent are the local changes that were not ancestors of the server's
+//! heads noted at the last sync; received are the changes that are new
+//! since this replica's heads before the sync.
+
+use std::time::{Duration, Instant};
+
+use automerge::{ChangeHash, ReadDoc};
+
+use crate::{ClientError, Replica, SyncStatus};
+
+/// How long the rules fetch after a sync may take; its failure only
+/// leaves the cached rules in effect.
+pub const RULES_WAIT: Duration = Duration::from_secs(10);
+
+/// How far a sync has got, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncProgress {
+    /// No connection to the server yet.
+    Connecting,
+    /// Connected; the server does not hold every local change yet.
+    Sending,
+    /// The server holds ours; some of the server's are still coming.
+    Receiving,
+    /// Both sides hold the same changes; noting and fetching the rules.
+    Finishing,
+}
+
+impl SyncProgress {
+    fn of(status: &SyncStatus) -> SyncProgress {
+        if !status.connected {
+            SyncProgress::Connecting
+        } else if !status.server_has_ours {
+            SyncProgress::Sending
+        } else if !status.we_have_servers {
+            SyncProgress::Receiving
+        } else {
+            SyncProgress::Finishing
+        }
+    }
+}
+
+/// What [`Replica::sync_once`] did.
+#[derive(Debug)]
+pub struct SyncSummary {
+    /// Local changes the server was not known to hold before.
+    pub sent: usize,
+    /// Changes that came from the server.
+    pub received: usize,
+    /// From the start to synced (the rules fetch included).
+    pub elapsed: Duration,
+    /// Where the document stands now.
+    pub status: SyncStatus,
+    /// Why the county's rules could not be fetched; the cached ones (or
+    /// the built-in defaults) stay in effect.
+    pub rules_error: Option<ClientError>,
+}
+
+impl Replica {
+    /// Sync the document at `url` with the server at `server` (a ws:// or
+    /// wss:// address) until both hold the same changes, or `timeout`
+    /// passes (then the error says where it stood). On success the replica
+    /// remembers the document, the server, the server's heads and the
+    /// time, and fetches the county's rules ([`Replica::rules`]).
+    /// `progress` hears each stage as it is reached.
+    pub async fn sync_once(
+        &self,
+        url: &str,
+        server: &str,
+        timeout: Duration,
+        mut progress: impl FnMut(SyncProgress) + Send,
+    ) -> Result<SyncSummary, ClientError> {
+        let started = Instant::now();
+        let id = crate::bundle::document_id(url)?;
+        // What the replica held before; a document it never held is all new.
+        let (before, sent) = if self.has_stored(&id).await {
+            let township = self.township(url).await?;
+            let known = self.server_heads(url)?;
+            (
+                township.read(|doc| doc.get_heads()),
+                crate::status::unsent(&township, known.as_deref()),
+            )
+        } else {
+            (Vec::<ChangeHash>::new(), 0)
+        };
+        progress(SyncProgress::Connecting);
+        self.connect(server)?;
+        let mut last = SyncProgress::Connecting;
+        let status = self
+            .wait_synced_observing(url, timeout, |status| {
+                let now = SyncProgress::of(status);
+                if now != last {
+                    last = now;
+                    progress(now);
+                }
+            })
+            .await?;
+        if last != SyncProgress::Finishing {
+            progress(SyncProgress::Finishing);
+        }
+        let township = self.township(url).await?;
+        let received = township.read(|doc| {
+            let before: Vec<ChangeHash> = before
+                .iter()
+                .filter(|h| doc.get_change_by_hash(h).is_some())
+                .copied()
+                .collect();
+            doc.get_changes_meta(&before).len()
+        });
+        self.remember(url, server)?;
+        // What the county holds, for bundles and `status`; failing to note
+        // it costs only a larger bundle and an over-count of unsent changes.
+        if let Err(e) = self.remember_server_heads(url).await {
+            tracing::warn!("cannot note the server's heads: {e}");
+        }
+        self.note_synced(url)?;
+        let rules_error = self.fetch_rules(server, RULES_WAIT).await.err();
+        Ok(SyncSummary {
+            sent,
+            received,
+            elapsed: started.elapsed(),
+            status,
+            rules_error,
+        })
+    }
+}
