@@ -67,21 +67,6 @@ impl Hold {
         })
     }
 
-    /// `messages` in order, each once the file holds what it claims: a
-    /// stream, so the writer selects on it beside its pings and tally and
-    /// a held message never stops those.
-    pub fn release(
-        self,
-        messages: impl futures::Stream<Item = Vec<u8>> + Unpin,
-    ) -> impl futures::Stream<Item = Vec<u8>> {
-        use futures::StreamExt;
-        futures::stream::unfold((self, messages), |(mut hold, mut messages)| async move {
-            let message = messages.next().await?;
-            hold.until_durable(&message).await;
-            Some((message, (hold, messages)))
-        })
-    }
-
     /// Resolves once the file holds everything `message` claims (at once
     /// for a message that claims nothing). While storage fails it stays
     /// pending, like the writes it waits for.
