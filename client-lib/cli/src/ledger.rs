@@ -5,14 +5,21 @@ use std::path::Path;
 
 use anyhow::bail;
 use qunjian_client::Township;
-use qunjian_client::ledger::{self, ImportReport};
+use qunjian_client::ledger::{self, ImportReport, SheetKind};
+
+/// The sheets a ledger has, as a cadre reads them: 单位、人员、….
+fn sheet_names() -> String {
+    let names: Vec<&str> = SheetKind::ALL.iter().map(|k| k.sheet_name()).collect();
+    names.join("、")
+}
 
 /// Write the blank ledger.
 pub fn template(output: &Path) -> anyhow::Result<()> {
     ledger::write_template(output)?;
     println!(
-        "已写出台账模板 {}（工作表：单位、人员、活动；第 2 行是示例，导入时跳过）",
-        output.display()
+        "已写出台账模板 {}（工作表：{}；第 2 行是示例，导入时跳过）",
+        output.display(),
+        sheet_names()
     );
     Ok(())
 }
@@ -50,7 +57,7 @@ fn print(report: &ImportReport) {
         println!("拒绝: {e}");
     }
     for s in &report.unknown_sheets {
-        println!("跳过工作表: {s}（不是单位、人员或活动）");
+        println!("跳过工作表: {s}（不是{}之一）", sheet_names());
     }
     if !report.unchanged.is_empty() {
         println!("未变: {} 行与已有记录相同", report.unchanged.len());
