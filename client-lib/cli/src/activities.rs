@@ -6,8 +6,9 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Activity, ActivityKind, OrgKind, Set, Unit};
 
 use crate::records::{
-    archive, count, date, entered, enum_value, enum_values, fetch, fields, force, list, listed,
-    print_json, print_list_json, record_id, required, today, unit_name,
+    IdArg, ListArgs, ShowArgs, archive, count, date, entered, enum_value, enum_values, fetch,
+    fields, force, list, listed, print_json, print_list_json, record_id, required, today,
+    unit_name,
 };
 
 /// Activities.
@@ -32,22 +33,9 @@ pub enum ActivityCommand {
         force: bool,
     },
     /// List activities (not archived unless --all).
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// 包括已归档 (include archived ones).
-        #[arg(long)]
-        all: bool,
-    },
+    List(ListArgs),
     /// Show one activity.
-    Show {
-        /// 活动编号 (the activity's id, or a unique prefix of it).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Change fields of an activity: only the flags given are changed.
     Update {
         /// 活动编号 (the activity's id, or a unique prefix of it).
@@ -68,24 +56,15 @@ pub enum ActivityCommand {
         force: bool,
     },
     /// Archive an activity (kept in the ledger, hidden from lists).
-    Archive {
-        /// 活动编号 (the activity's id, or a unique prefix of it).
-        id: String,
-    },
+    Archive(IdArg),
     /// Restore an archived activity.
-    Restore {
-        /// 活动编号 (the activity's id, or a unique prefix of it).
-        id: String,
-    },
+    Restore(IdArg),
 }
 
 impl ActivityCommand {
     /// Whether the command only reads.
     pub fn is_read(&self) -> bool {
-        matches!(
-            self,
-            ActivityCommand::List { .. } | ActivityCommand::Show { .. }
-        )
+        matches!(self, ActivityCommand::List(_) | ActivityCommand::Show(_))
     }
 }
 
@@ -159,7 +138,7 @@ pub fn run(township: &Township, command: ActivityCommand) -> anyhow::Result<Opti
                 force(f),
             ))?))
         }
-        ActivityCommand::List { json, all } => {
+        ActivityCommand::List(ListArgs { json, all }) => {
             let activities = listed::<Activity>(township, all);
             if json {
                 return print_list_json(&activities).map(|()| None);
@@ -179,7 +158,7 @@ pub fn run(township: &Township, command: ActivityCommand) -> anyhow::Result<Opti
             }
             Ok(None)
         }
-        ActivityCommand::Show { id, json } => {
+        ActivityCommand::Show(ShowArgs { id, json }) => {
             let (id, a) = fetch::<Activity>(township, &id)?;
             if json {
                 return print_json(&id, &a).map(|()| None);
@@ -227,8 +206,12 @@ pub fn run(township: &Township, command: ActivityCommand) -> anyhow::Result<Opti
                 )?;
             Ok(Some(format!("已修改活动「{}」 {id}", saved.title)))
         }
-        ActivityCommand::Archive { id } => archive::<Activity>(township, &id, true).map(Some),
-        ActivityCommand::Restore { id } => archive::<Activity>(township, &id, false).map(Some),
+        ActivityCommand::Archive(IdArg { id }) => {
+            archive::<Activity>(township, &id, true).map(Some)
+        }
+        ActivityCommand::Restore(IdArg { id }) => {
+            archive::<Activity>(township, &id, false).map(Some)
+        }
     }
 }
 

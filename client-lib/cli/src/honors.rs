@@ -6,8 +6,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Honor, HonorLevel, HonorTitle, Person, Unit};
 
 use crate::records::{
-    archive, entered, enum_value, fetch, fields, force, listed, person_name, print_json,
-    print_list_json, record_id, today, unit_name, year,
+    IdArg, ListArgs, ShowArgs, archive, entered, enum_value, fetch, fields, force, listed,
+    person_name, print_json, print_list_json, record_id, today, unit_name, year,
 };
 
 /// Honors.
@@ -38,22 +38,9 @@ pub enum HonorCommand {
         force: bool,
     },
     /// List honors (not archived unless --all).
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// 包括已归档 (include archived ones).
-        #[arg(long)]
-        all: bool,
-    },
+    List(ListArgs),
     /// Show one honor.
-    Show {
-        /// 荣誉编号 (the honor's id, or a unique prefix of it).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Change fields of an honor: only the flags given are changed. Giving
     /// --unit clears the person and --person the unit (one recipient).
     Update {
@@ -79,21 +66,15 @@ pub enum HonorCommand {
         force: bool,
     },
     /// Archive an honor (kept in the ledger, hidden from lists).
-    Archive {
-        /// 荣誉编号 (the honor's id, or a unique prefix of it).
-        id: String,
-    },
+    Archive(IdArg),
     /// Restore an archived honor.
-    Restore {
-        /// 荣誉编号 (the honor's id, or a unique prefix of it).
-        id: String,
-    },
+    Restore(IdArg),
 }
 
 impl HonorCommand {
     /// Whether the command only reads.
     pub fn is_read(&self) -> bool {
-        matches!(self, HonorCommand::List { .. } | HonorCommand::Show { .. })
+        matches!(self, HonorCommand::List(_) | HonorCommand::Show(_))
     }
 }
 
@@ -127,7 +108,7 @@ pub fn run(township: &Township, command: HonorCommand) -> anyhow::Result<Option<
                 force(f),
             ))?))
         }
-        HonorCommand::List { json, all } => {
+        HonorCommand::List(ListArgs { json, all }) => {
             let honors = listed::<Honor>(township, all);
             if json {
                 return print_list_json(&honors).map(|()| None);
@@ -145,7 +126,7 @@ pub fn run(township: &Township, command: HonorCommand) -> anyhow::Result<Option<
             }
             Ok(None)
         }
-        HonorCommand::Show { id, json } => {
+        HonorCommand::Show(ShowArgs { id, json }) => {
             let (id, h) = fetch::<Honor>(township, &id)?;
             if json {
                 return print_json(&id, &h).map(|()| None);
@@ -194,8 +175,8 @@ pub fn run(township: &Township, command: HonorCommand) -> anyhow::Result<Option<
                 entered(township.update_checked::<Honor>(&id, today(), force(f), |h| *h = honor))?;
             Ok(Some(format!("已修改荣誉「{}」 {id}", saved.title.label())))
         }
-        HonorCommand::Archive { id } => archive::<Honor>(township, &id, true).map(Some),
-        HonorCommand::Restore { id } => archive::<Honor>(township, &id, false).map(Some),
+        HonorCommand::Archive(IdArg { id }) => archive::<Honor>(township, &id, true).map(Some),
+        HonorCommand::Restore(IdArg { id }) => archive::<Honor>(township, &id, false).map(Some),
     }
 }
 

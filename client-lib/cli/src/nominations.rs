@@ -11,8 +11,8 @@ use qunjian_client::schema::{
 };
 
 use crate::records::{
-    archive, count, date, entered, enum_value, fetch, fields, force, listed, person_name,
-    print_json, print_list_json, record_id, today, unit_name, year,
+    IdArg, ShowArgs, archive, count, date, entered, enum_value, fetch, fields, force, listed,
+    person_name, print_json, print_list_json, record_id, today, unit_name, year,
 };
 
 /// `qunjian nominate`: start a 推优.
@@ -146,23 +146,11 @@ pub enum NominationCommand {
         year: Option<String>,
     },
     /// Show one nomination and its steps.
-    Show {
-        /// 推优编号 (the nomination's id, or a unique prefix of it).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Archive a nomination (kept in the ledger, hidden from lists).
-    Archive {
-        /// 推优编号 (the nomination's id, or a unique prefix of it).
-        id: String,
-    },
+    Archive(IdArg),
     /// Restore an archived nomination.
-    Restore {
-        /// 推优编号 (the nomination's id, or a unique prefix of it).
-        id: String,
-    },
+    Restore(IdArg),
 }
 
 impl NominationCommand {
@@ -170,7 +158,7 @@ impl NominationCommand {
     pub fn is_read(&self) -> bool {
         matches!(
             self,
-            NominationCommand::List { .. } | NominationCommand::Show { .. }
+            NominationCommand::List { .. } | NominationCommand::Show(_)
         )
     }
 }
@@ -296,7 +284,7 @@ pub fn run(township: &Township, command: NominationCommand) -> anyhow::Result<Op
             }
             Ok(None)
         }
-        NominationCommand::Show { id, json } => {
+        NominationCommand::Show(ShowArgs { id, json }) => {
             let (id, n) = fetch::<Nomination>(township, &id)?;
             if json {
                 return print_json(&id, &n).map(|()| None);
@@ -339,8 +327,12 @@ pub fn run(township: &Township, command: NominationCommand) -> anyhow::Result<Op
             println!("{}", fields(&rows));
             Ok(None)
         }
-        NominationCommand::Archive { id } => archive::<Nomination>(township, &id, true).map(Some),
-        NominationCommand::Restore { id } => archive::<Nomination>(township, &id, false).map(Some),
+        NominationCommand::Archive(IdArg { id }) => {
+            archive::<Nomination>(township, &id, true).map(Some)
+        }
+        NominationCommand::Restore(IdArg { id }) => {
+            archive::<Nomination>(township, &id, false).map(Some)
+        }
     }
 }
 

@@ -6,8 +6,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Gender, PartyStage, Person, Role, Set, Unit};
 
 use crate::records::{
-    archive, entered, enum_value, enum_values, fetch, fields, force, listed, opt, print_json,
-    print_list_json, record_id, required, set_opt, today, unit_name, year,
+    IdArg, ListArgs, ShowArgs, archive, entered, enum_value, enum_values, fetch, fields, force,
+    listed, opt, print_json, print_list_json, record_id, required, set_opt, today, unit_name, year,
 };
 
 /// People.
@@ -26,22 +26,9 @@ pub enum PersonCommand {
         force: bool,
     },
     /// List people (not archived unless --all).
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// 包括已归档 (include archived people).
-        #[arg(long)]
-        all: bool,
-    },
+    List(ListArgs),
     /// Show one person.
-    Show {
-        /// 人员编号 (the person's id, or a unique prefix of it).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Change fields of a person: only the flags given are changed; an
     /// empty value ('') clears a field.
     Update {
@@ -57,24 +44,15 @@ pub enum PersonCommand {
         force: bool,
     },
     /// Archive a person (kept in the ledger, hidden from lists).
-    Archive {
-        /// 人员编号 (the person's id, or a unique prefix of it).
-        id: String,
-    },
+    Archive(IdArg),
     /// Restore an archived person.
-    Restore {
-        /// 人员编号 (the person's id, or a unique prefix of it).
-        id: String,
-    },
+    Restore(IdArg),
 }
 
 impl PersonCommand {
     /// Whether the command only reads.
     pub fn is_read(&self) -> bool {
-        matches!(
-            self,
-            PersonCommand::List { .. } | PersonCommand::Show { .. }
-        )
+        matches!(self, PersonCommand::List(_) | PersonCommand::Show(_))
     }
 }
 
@@ -139,7 +117,7 @@ pub fn run(township: &Township, command: PersonCommand) -> anyhow::Result<Option
                 force(f),
             ))?))
         }
-        PersonCommand::List { json, all } => {
+        PersonCommand::List(ListArgs { json, all }) => {
             let people = listed::<Person>(township, all);
             if json {
                 return print_list_json(&people).map(|()| None);
@@ -163,7 +141,7 @@ pub fn run(township: &Township, command: PersonCommand) -> anyhow::Result<Option
             }
             Ok(None)
         }
-        PersonCommand::Show { id, json } => {
+        PersonCommand::Show(ShowArgs { id, json }) => {
             let (id, p) = fetch::<Person>(township, &id)?;
             if json {
                 return print_json(&id, &p).map(|()| None);
@@ -207,8 +185,8 @@ pub fn run(township: &Township, command: PersonCommand) -> anyhow::Result<Option
             )?;
             Ok(Some(format!("已修改人员「{}」 {id}", saved.name)))
         }
-        PersonCommand::Archive { id } => archive::<Person>(township, &id, true).map(Some),
-        PersonCommand::Restore { id } => archive::<Person>(township, &id, false).map(Some),
+        PersonCommand::Archive(IdArg { id }) => archive::<Person>(township, &id, true).map(Some),
+        PersonCommand::Restore(IdArg { id }) => archive::<Person>(township, &id, false).map(Some),
     }
 }
 

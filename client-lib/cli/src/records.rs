@@ -271,3 +271,31 @@ pub fn fields(rows: &[(&str, String)]) -> String {
 pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
+
+/// The flags of every record kind's `list`.
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// 包括已归档 (include archived records).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `show` of one record.
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// 编号 (the record's id, or a unique prefix of it).
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `archive` and `restore` of one record.
+#[derive(clap::Args)]
+pub struct IdArg {
+    /// 编号 (the record's id, or a unique prefix of it).
+    pub id: String,
+}

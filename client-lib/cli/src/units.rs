@@ -6,8 +6,9 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Formed, PartyOrgForm, PartyRating, Unit, UnitKind, WomenOrgForm};
 
 use crate::records::{
-    archive, count, date, entered, enum_value, fetch, fields, force, listed, opt, print_json,
-    print_list_json, record_id, required, set_opt, set_text, today, yes_no,
+    IdArg, ListArgs, ShowArgs, archive, count, date, entered, enum_value, fetch, fields, force,
+    listed, opt, print_json, print_list_json, record_id, required, set_opt, set_text, today,
+    yes_no,
 };
 
 /// Units.
@@ -31,22 +32,9 @@ pub enum UnitCommand {
         force: bool,
     },
     /// List units (not archived unless --all), with which organizations each has formed.
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// 包括已归档 (include archived units).
-        #[arg(long)]
-        all: bool,
-    },
+    List(ListArgs),
     /// Show one unit.
-    Show {
-        /// 单位编号 (the unit's id, or a unique prefix of it).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Change fields of a unit: only the flags given are changed; an empty
     /// value ('') clears a field.
     Update {
@@ -65,21 +53,15 @@ pub enum UnitCommand {
         force: bool,
     },
     /// Archive a unit (it stays in the ledger, hidden from lists).
-    Archive {
-        /// 单位编号 (the unit's id, or a unique prefix of it).
-        id: String,
-    },
+    Archive(IdArg),
     /// Restore an archived unit.
-    Restore {
-        /// 单位编号 (the unit's id, or a unique prefix of it).
-        id: String,
-    },
+    Restore(IdArg),
 }
 
 impl UnitCommand {
     /// Whether the command only reads.
     pub fn is_read(&self) -> bool {
-        matches!(self, UnitCommand::List { .. } | UnitCommand::Show { .. })
+        matches!(self, UnitCommand::List(_) | UnitCommand::Show(_))
     }
 }
 
@@ -268,7 +250,7 @@ pub fn run(township: &Township, command: UnitCommand) -> anyhow::Result<Option<S
                 force(f),
             ))?))
         }
-        UnitCommand::List { json, all } => {
+        UnitCommand::List(ListArgs { json, all }) => {
             let units = listed::<Unit>(township, all);
             if json {
                 return print_list_json(&units).map(|()| None);
@@ -290,7 +272,7 @@ pub fn run(township: &Township, command: UnitCommand) -> anyhow::Result<Option<S
             }
             Ok(None)
         }
-        UnitCommand::Show { id, json } => {
+        UnitCommand::Show(ShowArgs { id, json }) => {
             let (id, u) = fetch::<Unit>(township, &id)?;
             if json {
                 return print_json(&id, &u).map(|()| None);
@@ -317,8 +299,8 @@ pub fn run(township: &Township, command: UnitCommand) -> anyhow::Result<Option<S
                 entered(township.update_checked::<Unit>(&id, today(), force(f), |u| *u = unit))?;
             Ok(Some(format!("已修改单位「{}」 {id}", saved.name)))
         }
-        UnitCommand::Archive { id } => archive::<Unit>(township, &id, true).map(Some),
-        UnitCommand::Restore { id } => archive::<Unit>(township, &id, false).map(Some),
+        UnitCommand::Archive(IdArg { id }) => archive::<Unit>(township, &id, true).map(Some),
+        UnitCommand::Restore(IdArg { id }) => archive::<Unit>(township, &id, false).map(Some),
     }
 }
 

@@ -5,8 +5,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Unit, Visit};
 
 use crate::records::{
-    archive, date, entered, fetch, fields, force, listed, opt, print_json, print_list_json,
-    record_id, required, set_text, today, unit_name,
+    IdArg, ListArgs, ShowArgs, archive, date, entered, fetch, fields, force, listed, opt,
+    print_json, print_list_json, record_id, required, set_text, today, unit_name,
 };
 
 /// Visits.
@@ -34,22 +34,9 @@ pub enum VisitCommand {
         force: bool,
     },
     /// List visits (not archived unless --all).
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// 包括已归档 (include archived ones).
-        #[arg(long)]
-        all: bool,
-    },
+    List(ListArgs),
     /// Show one visit.
-    Show {
-        /// 走访编号 (the visit's id, or a unique prefix of it).
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Change fields of a visit: only the flags given are changed; an empty
     /// value ('') clears purpose or notes.
     Update {
@@ -75,21 +62,15 @@ pub enum VisitCommand {
         force: bool,
     },
     /// Archive a visit (kept in the ledger, hidden from lists).
-    Archive {
-        /// 走访编号 (the visit's id, or a unique prefix of it).
-        id: String,
-    },
+    Archive(IdArg),
     /// Restore an archived visit.
-    Restore {
-        /// 走访编号 (the visit's id, or a unique prefix of it).
-        id: String,
-    },
+    Restore(IdArg),
 }
 
 impl VisitCommand {
     /// Whether the command only reads.
     pub fn is_read(&self) -> bool {
-        matches!(self, VisitCommand::List { .. } | VisitCommand::Show { .. })
+        matches!(self, VisitCommand::List(_) | VisitCommand::Show(_))
     }
 }
 
@@ -120,7 +101,7 @@ pub fn run(township: &Township, command: VisitCommand) -> anyhow::Result<Option<
                 force(f),
             ))?))
         }
-        VisitCommand::List { json, all } => {
+        VisitCommand::List(ListArgs { json, all }) => {
             let visits = listed::<Visit>(township, all);
             if json {
                 return print_list_json(&visits).map(|()| None);
@@ -138,7 +119,7 @@ pub fn run(township: &Township, command: VisitCommand) -> anyhow::Result<Option<
             }
             Ok(None)
         }
-        VisitCommand::Show { id, json } => {
+        VisitCommand::Show(ShowArgs { id, json }) => {
             let (id, v) = fetch::<Visit>(township, &id)?;
             if json {
                 return print_json(&id, &v).map(|()| None);
@@ -184,7 +165,7 @@ pub fn run(township: &Township, command: VisitCommand) -> anyhow::Result<Option<
             entered(township.update_checked::<Visit>(&id, today(), force(f), |v| *v = visit))?;
             Ok(Some(format!("已修改走访记录 {id}")))
         }
-        VisitCommand::Archive { id } => archive::<Visit>(township, &id, true).map(Some),
-        VisitCommand::Restore { id } => archive::<Visit>(township, &id, false).map(Some),
+        VisitCommand::Archive(IdArg { id }) => archive::<Visit>(township, &id, true).map(Some),
+        VisitCommand::Restore(IdArg { id }) => archive::<Visit>(township, &id, false).map(Some),
     }
 }
