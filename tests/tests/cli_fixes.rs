@@ -67,10 +67,22 @@ async fn an_edit_on_an_unwritable_replica_fails_at_once() {
     let s = setup();
     let replica = synced_replica(&s, "tablet");
     let dir = replica.parent().expect("the replica's directory");
+    // Fold the write-ahead log into the file and let the last connection
+    // remove it, so the read-only file alone holds the replica (deleting a
+    // -wal that still holds commits would corrupt it).
+    {
+        let conn = rusqlite::Connection::open(&replica).expect("open the replica");
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .expect("checkpoint");
+    }
     for leftover in ["-wal", "-shm"] {
         let mut p = replica.clone().into_os_string();
         p.push(leftover);
-        let _ = std::fs::remove_file(p);
+        assert!(
+            !Path::new(&p).exists(),
+            "{} is still there after the last connection closed",
+            Path::new(&p).display()
+        );
     }
     std::fs::set_permissions(&replica, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod dir");
