@@ -189,7 +189,7 @@ function newUnitPage() {
     try {
       const { id } = await api("POST", "/api/units", formValues(form));
       location.hash = `#/units/${id}`;
-    } catch (e) { showProblems(main, e); }
+    } catch (e) { showProblems(form, e); }
   });
 }
 
@@ -231,7 +231,7 @@ async function unitPage(id) {
       await unitPage(id);
       document.querySelector("#edit-form .form-problem").textContent = "已保存";
       refreshStatus();
-    } catch (e) { showProblems(main, e); }
+    } catch (e) { showProblems(form, e); }
   });
 }
 
