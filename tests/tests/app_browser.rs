@@ -81,9 +81,12 @@ async fn until(page: &Page, what: &str, expr: &str) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
         let v = js(page, expr).await;
-        let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-            && v != Value::String(String::new())
-            && v != Value::from(0);
+        let truthy = match &v {
+            Value::Null | Value::Bool(false) => false,
+            Value::String(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            _ => true,
+        };
         if truthy {
             return v;
         }

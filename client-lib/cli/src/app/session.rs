@@ -134,10 +134,13 @@ impl Sessions {
         if let Some(tls) = &self.tls {
             replica.trust(tls.clone());
         }
-        let synced = replica
+        let synced = match replica
             .sync_once(&doc, server, FIRST_SYNC_WAIT, |_| {})
             .await
-            .and_then(|_| replica.remember_token());
+        {
+            Ok(_) => replica.remember_token(),
+            Err(e) => Err(e),
+        };
         if let Err(e) = synced {
             replica.close().await;
             return Err(SetupError::Client(e));
