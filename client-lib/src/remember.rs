@@ -14,6 +14,7 @@ const CREATE: &str =
 
 const DOCUMENT: &str = "document_url";
 const SERVER: &str = "server_url";
+const TOKEN: &str = "device_token";
 
 /// What a replica file remembers (see [`Replica::remember`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +23,9 @@ pub struct Remembered {
     pub document: Option<String>,
     /// The server's sync address it last synced with.
     pub server: Option<String>,
+    /// The device's token, when an app set up with it asked the replica
+    /// to keep it ([`Replica::remember_token`]).
+    pub token: Option<String>,
 }
 
 impl Replica {
@@ -29,6 +33,31 @@ impl Replica {
     /// in its file, for [`Replica::remembered`].
     pub fn remember(&self, document_url: &str, server: &str) -> Result<(), ClientError> {
         self.meta_put(&[(DOCUMENT, document_url), (SERVER, server)])
+    }
+
+    /// Keep this replica's token in its file, so an app started again
+    /// syncs without asking for it (`qunjian app`'s first start). The
+    /// token sits beside the document it opens: the replica file is the
+    /// device user's own (SQLite creates it 0644 under the usual umask;
+    /// the file is made 0600 here), and whoever can read it can read the
+    /// whole ledger anyway.
+    pub fn remember_token(&self) -> Result<(), ClientError> {
+        let Some(token) = self.token() else {
+            return Ok(());
+        };
+        self.meta_put(&[(TOKEN, token)])?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = self.storage.path();
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |e| ClientError::Remember {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                },
+            )?;
+        }
+        Ok(())
     }
 
     /// Write `pairs` into the replica file's `qunjian_meta`, in one transaction.
@@ -77,6 +106,7 @@ impl Replica {
         Remembered {
             document: meta_get(path, DOCUMENT),
             server: meta_get(path, SERVER),
+            token: meta_get(path, TOKEN),
         }
     }
 }

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use qunjian_client::{ClientError, Replica, Tls, Township};
 
 mod activities;
+mod app;
 mod bundle;
 mod check;
 mod coverage;
@@ -157,6 +158,8 @@ enum Command {
     Coverage(coverage::CoverageArgs),
     /// Server reachable, last sync, local changes not yet on the server (offline, a short probe).
     Status(status::StatusArgs),
+    /// 乡镇网页应用: a local web app over the replica, opened in the browser (docs/APP.md).
+    App(app::AppArgs),
     /// Set a raw value at a path such as `units/ID/name` (offline); the value is JSON.
     Set {
         /// Keys separated by '/'; missing maps are created.
@@ -226,18 +229,15 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     if let Command::Template { output } = &cli.command {
         return ledger::template(output);
     }
+    if let Command::App(args) = cli.command {
+        let tls = extra_ca(cli.ca_file.as_deref())?;
+        return app::run(cli.replica, cli.token, tls, args).await;
+    }
     let needs_token = matches!(cli.command, Command::Sync { .. }) && cli.token.is_none();
     if needs_token {
         bail!("同步需要令牌：用 --token 或设置 QUNJIAN_TOKEN (sync needs this device's token)");
     }
-    let tls = match &cli.ca_file {
-        Some(path) => {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("无法读取 CA 证书文件 {}", path.display()))?;
-            Some(Tls::with_extra_ca_pem(&pem).with_context(|| path.display().to_string())?)
-        }
-        None => None,
-    };
+    let tls = extra_ca(cli.ca_file.as_deref())?;
     // Flags and the environment win over what the replica remembers.
     let remembered = Replica::remembered(&cli.replica);
     if let Command::Sync { server, .. } = &mut cli.command
@@ -332,6 +332,18 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The county's own CA from `--ca-file`, if given.
+fn extra_ca(ca_file: Option<&std::path::Path>) -> anyhow::Result<Option<Tls>> {
+    let Some(path) = ca_file else {
+        return Ok(None);
+    };
+    let pem =
+        std::fs::read(path).with_context(|| format!("无法读取 CA 证书文件 {}", path.display()))?;
+    Ok(Some(
+        Tls::with_extra_ca_pem(&pem).with_context(|| path.display().to_string())?,
+    ))
+}
+
 /// Whether a record command only reads (list, show): a read must not fail
 /// because the replica file could not be closed durably.
 fn reads_records(command: &Command) -> bool {
@@ -397,6 +409,8 @@ async fn command(
         Command::Honor { command } => honors::run(&open(replica, doc_url).await?, command),
         Command::Visit { command } => visits::run(&open(replica, doc_url).await?, command),
         Command::Template { output } => ledger::template(&output).map(|()| None),
+        // Handled in `run`: the app keeps its replica open while it runs.
+        Command::App(_) => Ok(None),
         Command::Gaps(args) => gaps::run(replica, &open(replica, doc_url).await?, args).map(Some),
         Command::Coverage(args) => {
             coverage::run(replica, &open(replica, doc_url).await?, args).map(Some)

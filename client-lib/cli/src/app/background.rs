@@ -1,0 +1,63 @@
+//! Syncing while the app runs: at start, every `--sync-every` seconds, and
+//! soon after each edit. A server that cannot be reached is the normal
+//! state of a township device, shown in the header as 离线, not an error.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use qunjian_client::ClientError;
+
+use super::App;
+
+/// How long one background sync may take before it counts as offline.
+const SYNC_WAIT: Duration = Duration::from_secs(10);
+
+/// Sync now and then until the app stops.
+pub async fn run(app: Arc<App>) {
+    loop {
+        sync_now(&app).await;
+        // Whichever comes first: the interval, or an edit asking for it.
+        tokio::select! {
+            () = tokio::time::sleep(app.sync_every) => {}
+            () = app.sessions.kick.notified() => {}
+        }
+    }
+}
+
+/// One sync, unless one is running (then wait for it); how it went is
+/// kept for the header.
+pub async fn sync_now(app: &App) {
+    let sessions = &app.sessions;
+    let _one = sessions.syncing.lock().await;
+    let Some(session) = sessions.current().await else {
+        return;
+    };
+    let Some(server) = session.server.clone() else {
+        sessions.note(|l| l.error = Some("本副本从未与县级服务器同步过，不知道服务器地址".into()));
+        return;
+    };
+    if !session.has_token {
+        sessions.note(|l| {
+            l.error = Some("没有本设备的令牌：用 --token 或 QUNJIAN_TOKEN 启动一次".into())
+        });
+        return;
+    }
+    sessions.note(|l| l.running = true);
+    let result = session
+        .replica
+        .sync_once(&session.doc, &server, SYNC_WAIT, |_| {})
+        .await;
+    sessions.note(|l| {
+        l.running = false;
+        match result {
+            Ok(_) => {
+                l.at = Some(SystemTime::now());
+                l.error = None;
+            }
+            Err(ClientError::SyncTimeout(_)) => {
+                l.error = Some("连接不上县级服务器（离线），修改保存在本机，联网后自动上传".into())
+            }
+            Err(e) => l.error = Some(e.to_string()),
+        }
+    });
+}
