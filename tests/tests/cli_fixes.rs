@@ -1,8 +1,8 @@
 //! Fixes to the township tool `qunjian`, each through the real binary
 //! against a real server: an edit that cannot be stored fails at once, `org
-//! set --not-formed` really un-forms, the replica remembers its document,
-//! another township's token is told so at once, and an error says its
-//! cause once.
+//! set --not-formed` really un-forms, the replica remembers its document
+//! (and a token `qunjian app` kept), another township's token is told so
+//! at once, and an error says its cause once.
 
 mod common;
 
@@ -268,6 +268,39 @@ async fn the_replica_remembers_its_document_and_server() {
         &["show"],
     );
     assert!(!other.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_the_replica_keeps_syncs_without_being_given() {
+    let s = setup();
+    let replica = synced_replica(&s, "tablet");
+    // Without a token given or kept, sync says what it needs.
+    let refused = qunjian(&replica, &[], &["sync"]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("同步需要令牌"),
+        "{}",
+        text(&refused.stderr)
+    );
+    // `qunjian app` keeps the token it was set up with in the replica.
+    {
+        let kept = qunjian_client::Replica::open_with_token(&replica, &s.token)
+            .await
+            .expect("open the replica");
+        kept.remember_token().expect("keep the token");
+        kept.close().await;
+    }
+    let added = qunjian(
+        &replica,
+        &[],
+        &["unit", "add", "--name", "城关村", "--kind", "village"],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let id = text(&added.stdout).trim().to_string();
+    let synced = qunjian(&replica, &[], &["sync"]);
+    assert!(synced.status.success(), "{}", text(&synced.stderr));
+    let county = s.server.document("330825101").await;
+    assert_eq!(county.document["units"][&id]["name"], "城关村");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

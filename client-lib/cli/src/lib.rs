@@ -233,13 +233,17 @@ async fn run(mut cli: Cli) -> anyhow::Result<()> {
         let tls = extra_ca(cli.ca_file.as_deref())?;
         return app::run(cli.replica, cli.token, tls, args).await;
     }
+    // Flags and the environment win over what the replica remembers (the
+    // app keeps the token it was set up with in the replica file).
+    let remembered = Replica::remembered(&cli.replica);
+    if cli.token.is_none() {
+        cli.token = remembered.token.clone();
+    }
     let needs_token = matches!(cli.command, Command::Sync { .. }) && cli.token.is_none();
     if needs_token {
         bail!("同步需要令牌：用 --token 或设置 QUNJIAN_TOKEN (sync needs this device's token)");
     }
     let tls = extra_ca(cli.ca_file.as_deref())?;
-    // Flags and the environment win over what the replica remembers.
-    let remembered = Replica::remembered(&cli.replica);
     if let Command::Sync { server, .. } = &mut cli.command
         && server.is_none()
     {
