@@ -23,8 +23,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CODE: &str = "330101001";
 /// Every wait is on a condition; this only bounds it. Coming back online
 /// can take a dialer backoff (at most 15 s) after a sync attempt that was
-/// still waiting offline (10 s), on a loaded 2-core CI machine: 30 s was
-/// once too short for that, so 60.
+/// still waiting offline (10 s): on a loaded 2-core CI machine 30 s is too
+/// close to that.
 const WAIT: Duration = Duration::from_secs(60);
 
 /// The app process, stopped when the test ends.

@@ -47,7 +47,9 @@ function showStatus(s) {
     return;
   }
   document.getElementById("township").textContent = s.township || "乡镇台账";
-  state.textContent = s.syncing ? "同步中" : s.online ? "在线" : "离线";
+  // Offline wins: a background sync keeps trying while the server is away,
+  // and "同步中" then would hide that the device is offline.
+  state.textContent = !s.online ? "离线" : s.syncing ? "同步中" : "在线";
   state.className = "badge " + (s.online ? "online" : "offline");
   state.title = s.sync_error || "";
   document.getElementById("sync-last").textContent = "上次同步 " + localTime(s.last_sync);
