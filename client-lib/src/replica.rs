@@ -30,6 +30,9 @@ pub struct Replica {
 #[derive(Default)]
 struct Inner {
     dialer: Option<DialerHandle<Refused>>,
+    /// The address `dialer` dials, so connecting again to the same server
+    /// keeps the connection (an app syncs every few seconds).
+    dialed: Option<String>,
     /// What the current dialer last heard from a server turning it away.
     trouble: ServerTrouble,
     tls: Option<crate::Tls>,
@@ -114,6 +117,13 @@ impl Replica {
         if !matches!(url.scheme(), "ws" | "wss") || url.host_str().is_none() {
             return Err(ClientError::BadServerUrl(ws_url.to_string()));
         }
+        // Already dialing this server, and not refused for good: keep the
+        // connection (and its backoff) rather than tear it down and start
+        // over, which would cost a full sync handshake on every call.
+        let same = self.lock().dialed.as_deref() == Some(ws_url);
+        if same && self.refused().is_none() && self.lock().dialer.is_some() {
+            return Ok(());
+        }
         self.disconnect();
         let mut ws = WsDialer::new(url);
         if let Some(token) = &self.token {
@@ -127,6 +137,7 @@ impl Replica {
         let dialer = self.repo.dial(backoff.into(), Arc::new(ws))?;
         let mut inner = self.lock();
         inner.dialer = Some(dialer);
+        inner.dialed = Some(ws_url.to_string());
         inner.trouble = trouble;
         Ok(())
     }
@@ -135,12 +146,20 @@ impl Replica {
     /// [`connect`](Self::connect) on (the system's and Mozilla's are trusted
     /// without this).
     pub fn trust(&self, tls: crate::Tls) {
-        self.lock().tls = Some(tls);
+        let mut inner = self.lock();
+        inner.tls = Some(tls);
+        // The next connect dials anew, with these roots.
+        inner.dialed = None;
     }
 
     /// Stop syncing; local work goes on. [`connect`](Self::connect) resumes.
     pub fn disconnect(&self) {
-        if let Some(dialer) = self.lock().dialer.take() {
+        let dialer = {
+            let mut inner = self.lock();
+            inner.dialed = None;
+            inner.dialer.take()
+        };
+        if let Some(dialer) = dialer {
             dialer.close();
         }
     }
