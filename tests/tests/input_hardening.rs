@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use qunjian_shared::api::{ApiError, AuditEntry};
@@ -74,14 +74,6 @@ impl Drop for LoggedServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !check().await {
-        assert!(Instant::now() < deadline, "not within {WAIT:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -190,7 +182,7 @@ async fn refusals_without_a_valid_token_are_logged_at_the_default_level_summariz
             .cloned()
             .collect::<Vec<_>>()
     };
-    eventually("a summary of the refusals in the log", async || {
+    eventually(WAIT, "a summary of the refusals in the log", async || {
         server
             .log()
             .iter()
@@ -252,7 +244,7 @@ async fn a_flood_of_refused_sync_connections_adds_few_audit_rows_with_a_count() 
             .filter(|r| r.token_id.as_deref() == Some(viewer_id.as_str()))
             .collect()
     };
-    eventually("the count of refusals in the audit", async || {
+    eventually(WAIT, "the count of refusals in the audit", async || {
         rows_of()
             .await
             .iter()
