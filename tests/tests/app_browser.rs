@@ -7,100 +7,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chromiumoxide::Page;
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::handler::viewport::Viewport;
-use chromiumoxide::page::ScreenshotParams;
+use common::browser::*;
 use common::*;
-use futures::StreamExt;
 use serde_json::Value;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 const CODE: &str = "330101001";
-/// Every wait is on a condition; this only bounds it. Coming back online
-/// can take a dialer backoff (at most 15 s) after a sync attempt that was
-/// still waiting offline (10 s): on a loaded 2-core CI machine 30 s is too
-/// close to that.
-const WAIT: Duration = Duration::from_secs(60);
-
-/// The app process, stopped when the test ends.
-struct AppProcess(Child);
-
-impl Drop for AppProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Start `qunjian app` and read the address (with its secret) it prints.
-fn start_app(replica: &std::path::Path) -> (AppProcess, String) {
-    let mut child = qunjian_command(
-        replica,
-        &[],
-        &[
-            "app",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-open",
-            "--sync-every",
-            "2",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit())
-    .spawn()
-    .expect("start qunjian app");
-    let stdout = child.stdout.take().expect("app stdout");
-    let mut lines = BufReader::new(stdout);
-    let mut line = String::new();
-    lines
-        .read_line(&mut line)
-        .expect("read the app's first line");
-    // Read the rest too: a closed pipe would end the app at its next line.
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("the app printed no address: {line:?}"))
-        .to_string();
-    (AppProcess(child), url)
-}
-
-/// Evaluate `js` in the page, as JSON.
-async fn js(page: &Page, js: &str) -> Value {
-    page.evaluate(js)
-        .await
-        .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
-        .into_value::<Value>()
-        .unwrap_or(Value::Null)
-}
-
-/// Poll `expr` until it is truthy; its value.
-async fn until(page: &Page, what: &str, expr: &str) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let v = js(page, expr).await;
-        let truthy = match &v {
-            Value::Null | Value::Bool(false) => false,
-            Value::String(s) => !s.is_empty(),
-            Value::Number(n) => n.as_f64() != Some(0.0),
-            _ => true,
-        };
-        if truthy {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not within {WAIT:?}: {what} ({expr} = {v})"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// The gaps the overview lists, as "unit:missing".
 const OVERVIEW_GAPS: &str = r#"document.getElementById('gaps-count') &&
@@ -113,16 +27,6 @@ async fn overview_gaps(page: &Page) -> Vec<String> {
     serde_json::from_value(v).expect("gap rows")
 }
 
-/// Fill the unit form `form` with `fields` and submit it.
-async fn submit_unit_form(page: &Page, form: &str, fields: &[(&str, &str)]) {
-    let mut script = format!("(() => {{ const f = document.getElementById('{form}');");
-    for (name, value) in fields {
-        script.push_str(&format!("f.elements['{name}'].value = '{value}';"));
-    }
-    script.push_str("f.requestSubmit(); return true; })()");
-    js(page, &script).await;
-}
-
 /// Add a unit through the form; its id, from the page it lands on.
 async fn add_unit(page: &Page, fields: &[(&str, &str)]) -> String {
     js(page, "location.hash = '#/units/new'").await;
@@ -132,7 +36,7 @@ async fn add_unit(page: &Page, fields: &[(&str, &str)]) -> String {
         "!!document.getElementById('unit-form')",
     )
     .await;
-    submit_unit_form(page, "unit-form", fields).await;
+    submit_form(page, "unit-form", fields).await;
     let hash = until(
         page,
         "the new unit's page",
@@ -167,20 +71,8 @@ async fn record_org(page: &Page, unit: &str, org: &str, date: &str) {
     .await;
 }
 
-async fn screenshot(page: &Page, dir: &std::path::Path, name: &str) {
-    let png = page
-        .screenshot(ScreenshotParams::builder().build())
-        .await
-        .expect("screenshot");
-    std::fs::write(dir.join(name), png).expect("write screenshot");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cadre_works_in_the_browser_online_and_offline() {
-    assert!(
-        std::path::Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: install Debian's `chromium` (and `fonts-wqy-microhei`), as .ci/run does"
-    );
     let scratch = Scratch::new();
     let data = scratch.data_dir();
     add_township(&data, CODE, "城关镇");
@@ -213,27 +105,9 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
     assert_eq!(post.status(), 403);
 
     let shots = tempfile::tempdir().expect("screenshot dir");
-    let profile = tempfile::tempdir().expect("browser profile");
-    let config = BrowserConfig::builder()
-        .chrome_executable(CHROMIUM)
-        .no_sandbox()
-        .new_headless_mode()
-        .user_data_dir(profile.path())
-        .window_size(1366, 768)
-        .viewport(Viewport {
-            width: 1366,
-            height: 768,
-            device_scale_factor: Some(1.0),
-            emulating_mobile: false,
-            is_landscape: true,
-            has_touch: false,
-        })
-        .build()
-        .expect("browser config");
-    let (mut browser, mut handler) = Browser::launch(config).await.expect("launch chromium");
-    let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    let chromium = Chromium::launch().await;
     let started = Instant::now();
-    let page = browser.new_page(url.as_str()).await.expect("open the app");
+    let page = chromium.open(&url).await;
 
     // First start: the server's address and the token, then the document.
     until(
@@ -292,7 +166,7 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
         &format!("!!document.querySelector('#main[data-unit=\"{factory}\"] #edit-form')"),
     )
     .await;
-    submit_unit_form(&page, "edit-form", &[("credit_code", "91330100MA2ABCDE1X")]).await;
+    submit_form(&page, "edit-form", &[("credit_code", "91330100MA2ABCDE1X")]).await;
     let problem = until(
         &page,
         "the credit code's problem at its field",
@@ -378,16 +252,6 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
     assert_eq!(county, township_gaps);
     eprintln!("browser part took {:?}", started.elapsed());
 
-    if let Ok(dir) = std::env::var("QUNJIAN_APP_SCREENSHOTS") {
-        for name in ["app-overview.png", "app-unit.png"] {
-            std::fs::copy(
-                shots.path().join(name),
-                std::path::Path::new(&dir).join(name),
-            )
-            .expect("copy screenshot");
-        }
-    }
-    browser.close().await.expect("close browser");
-    let _ = browser.wait().await;
-    events.abort();
+    keep_screenshots(shots.path(), &["app-overview.png", "app-unit.png"]);
+    chromium.close().await;
 }

@@ -17,3 +17,20 @@ string_enum! {
         WomensHome = "womens_home" "妇女之家",
     }
 }
+
+impl RequiredOrg {
+    /// The organization of the unit that meets this requirement: a
+    /// 女职工委员会 is the union's, every women's form is the women's
+    /// organization.
+    pub fn org_kind(self) -> crate::schema::OrgKind {
+        use crate::schema::OrgKind;
+        match self {
+            RequiredOrg::Union | RequiredOrg::FemaleWorkersCommittee => OrgKind::Union,
+            RequiredOrg::League => OrgKind::League,
+            RequiredOrg::WomenWorkCommittee
+            | RequiredOrg::WomenLiaison
+            | RequiredOrg::WomensCommittee => OrgKind::Women,
+            RequiredOrg::WomensHome => OrgKind::WomensHome,
+        }
+    }
+}

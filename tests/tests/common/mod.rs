@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod broken_disk;
+pub mod browser;
 pub mod cbor;
 mod cli;
 mod wait;
