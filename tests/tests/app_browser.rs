@@ -80,7 +80,7 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
     let port = free_port();
     let server = ServerProcess::start(&data, port);
     let replica = scratch.replica_file("app.db");
-    let (_app, url) = start_app(&replica);
+    let (app, url) = start_app(&replica);
     let base = url.split("/?").next().expect("base").to_string();
 
     // Without the secret's cookie, nothing answers.
@@ -250,6 +250,32 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
     })
     .await;
     assert_eq!(county, township_gaps);
+
+    // Stopped as Ctrl-C stops it, and started again with no token given:
+    // it opens on the township it remembers, online, and an edit syncs.
+    assert!(app.stop().success(), "the app stops cleanly on Ctrl-C");
+    let (_app, url) = start_app(&replica);
+    let page = chromium.open(&url).await;
+    until(
+        &page,
+        "the remembered township, online, after a restart",
+        "document.getElementById('township').textContent === '城关镇' && \
+         document.getElementById('sync-state').textContent === '在线'",
+    )
+    .await;
+    let school = add_unit(&page, &[("name", "城关小学"), ("kind", "institution")]).await;
+    until(
+        &page,
+        "the new unit sent",
+        "document.getElementById('sync-unsent').textContent === '待上传修改 0 条'",
+    )
+    .await;
+    eventually(
+        WAIT,
+        "the county has the unit added after the restart",
+        async || server.document(CODE).await.document["units"][&school]["name"] == "城关小学",
+    )
+    .await;
     eprintln!("browser part took {:?}", started.elapsed());
 
     keep_screenshots(shots.path(), &["app-overview.png", "app-unit.png"]);
