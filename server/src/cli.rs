@@ -44,6 +44,10 @@ enum Command {
         /// with an error naming how many writes were not stored.
         #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS")]
         stop_timeout: u64,
+        /// A web origin (https://app.example.cn) whose pages may call the
+        /// API from a browser (CORS); repeat for each. None by default.
+        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        allow_origin: Vec<String>,
     },
     /// Manage access tokens (令牌): create, list, revoke.
     Token {
@@ -311,8 +315,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rules,
             limits,
             stop_timeout,
+            allow_origin,
         } => {
             let limits = limits.limits()?;
+            let allow_origins = crate::http::AllowedOrigins::parse(&allow_origin)?;
             let rules = match rules {
                 Some(path) => Rules::load(&path)
                     .with_context(|| format!("规则文件 {} 有误，服务未启动", path.display()))?,
@@ -325,6 +331,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rules,
                 limits,
                 stop_timeout: std::time::Duration::from_secs(stop_timeout),
+                allow_origins,
             })
             .await?;
             // Scripts and tests read this line to learn the port.

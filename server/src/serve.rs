@@ -36,6 +36,8 @@ pub struct ServeConfig {
     /// store to stop and queued writes to become durable
     /// ([`FLUSH_TIMEOUT`] unless a test needs it short).
     pub stop_timeout: Duration,
+    /// The web origins whose pages may call the API (`--allow-origin`).
+    pub allow_origins: http::AllowedOrigins,
 }
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
@@ -129,7 +131,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         doc_townships,
         audit,
     );
-    let app = http::router(state.clone());
+    let app = http::router(state.clone(), &config.allow_origins);
 
     let listener = TcpListener::bind(config.listen)
         .await

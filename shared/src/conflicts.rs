@@ -182,6 +182,37 @@ pub fn scalar_json(s: &ScalarValue) -> serde_json::Value {
     }
 }
 
+/// What a conflict says to a person, in Chinese and English: the record by
+/// its name (`单位「城关村」`), the field, and every value, so the county's
+/// 数据质量 and a device's 数据检查 can find it without an id.
+pub fn describe(doc: &crate::schema::TownshipDocument, c: &Conflict) -> (String, String) {
+    let (who_zh, who_en) = match crate::validation::names::subject(doc, &c.map, &c.id) {
+        Some(s) => (s.zh, s.en),
+        None if c.map == "meta" => ("乡镇信息".to_string(), "The township's meta".to_string()),
+        None => (
+            format!("{}（编号 {}）", c.map, c.id),
+            format!("{} {}", c.map, c.id),
+        ),
+    };
+    let shown: Vec<String> = c.values.iter().map(|v| v.value.to_string()).collect();
+    let shown = shown.join(" / ");
+    let n = c.values.len();
+    if c.field.is_empty() {
+        (
+            format!("{who_zh}在同一编号下被创建了 {n} 次，未解决: {shown}"),
+            format!("{who_en} was created {n} times under one id: {shown}"),
+        )
+    } else {
+        (
+            format!("{who_zh}的字段 {} 有 {n} 个并发值未解决: {shown}", c.field),
+            format!(
+                "{who_en}: field {} has {n} concurrent values: {shown}",
+                c.field
+            ),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +269,42 @@ mod tests {
     fn equal_concurrent_values_are_no_conflict() {
         let doc = fork_and_write("城关村", "城关村");
         assert!(conflicts(&doc).is_empty());
+    }
+
+    #[test]
+    fn a_conflict_names_its_record_and_every_value() {
+        use crate::schema::{TownshipDocument, Unit, UnitKind};
+        let mut doc = TownshipDocument {
+            meta: TownshipMeta::new("1", "镇", TownshipKind::Zhen, "").unwrap(),
+            units: Default::default(),
+            people: Default::default(),
+            nominations: Default::default(),
+            activities: Default::default(),
+            honors: Default::default(),
+            visits: Default::default(),
+        };
+        doc.units
+            .insert("u1".into(), Unit::new("城关村", UnitKind::Village));
+        let value = |v: &str| ConflictValue {
+            value: serde_json::json!(v),
+            author: "aa".into(),
+        };
+        let c = Conflict {
+            map: "units".into(),
+            id: "u1".into(),
+            field: "name".into(),
+            values: vec![value("城关村委会"), value("城关村村委")],
+        };
+        let (zh, en) = describe(&doc, &c);
+        assert_eq!(
+            zh,
+            "单位「城关村」的字段 name 有 2 个并发值未解决: \"城关村委会\" / \"城关村村委\""
+        );
+        assert!(en.starts_with("Unit \"城关村\": field name"), "{en}");
+        let gone = Conflict {
+            id: "u9".into(),
+            ..c
+        };
+        assert!(describe(&doc, &gone).0.starts_with("units（编号 u9）"));
     }
 }

@@ -25,6 +25,7 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
         rules: Default::default(),
         limits: Default::default(),
         stop_timeout: Duration::from_secs(30),
+        allow_origins: Default::default(),
     })
     .await
     .expect("server starts");

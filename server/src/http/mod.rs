@@ -6,6 +6,7 @@
 pub mod access;
 pub mod body;
 pub mod caller;
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -19,13 +20,14 @@ use axum::Router;
 use axum::routing::{delete, get};
 
 pub use caller::{Caller, Source, presented_token};
+pub use cors::AllowedOrigins;
 pub use error::Failure;
 
 use crate::state::AppState;
 
 /// Every route the server answers.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+pub fn router(state: AppState, origins: &AllowedOrigins) -> Router {
+    let router = Router::new()
         .route("/", get(web::index))
         .route("/sync", get(sync::upgrade))
         .route("/healthz", get(health::healthz))
@@ -49,5 +51,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             body::bounded,
         ))
-        .with_state(state)
+        .with_state(state);
+    // Outermost, so a preflight is answered before any route or limit
+    // sees it; without allowed origins, no CORS header at all.
+    if origins.is_empty() {
+        router
+    } else {
+        router.layer(origins.layer())
+    }
 }

@@ -342,25 +342,9 @@ fn insert_findings(tx: &Connection, p: &Projected) -> Result<(), DbError> {
         ])?;
     }
     for c in &p.conflicts {
-        let values: Vec<String> = c.values.iter().map(|v| v.value.to_string()).collect();
-        let shown = values.join(" / ");
+        let (zh, en) = qunjian_shared::conflicts::describe(&p.doc, c);
         stmt.execute(params![
-            p.township,
-            "conflict",
-            c.map,
-            c.id,
-            c.field,
-            "conflict",
-            format!(
-                "字段 {} 有 {} 个并发值未解决: {shown}",
-                c.field,
-                c.values.len()
-            ),
-            format!(
-                "field {} has {} concurrent values: {shown}",
-                c.field,
-                c.values.len()
-            ),
+            p.township, "conflict", c.map, c.id, c.field, "conflict", zh, en,
         ])?;
     }
     Ok(())

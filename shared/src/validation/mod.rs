@@ -22,9 +22,11 @@
 //!   future year;
 //! - `references` — ids that resolve to no record.
 //!
-//! Archived records are validated like the others: archiving is not
-//! deleting, an archived unit still counts in past years' figures, and it
-//! can be restored. References to archived records resolve (they exist).
+//! Archived records give no findings: a cadre archives a unit that closed
+//! or a record entered by mistake, and a list of what to fix in records
+//! nobody keeps any more is noise (the county's 数据质量 listed them until
+//! 2026-12). References to archived records still resolve (they exist, and
+//! are restored by one click), and a record restored is checked again.
 
 pub mod credit_code;
 mod finding;
@@ -33,7 +35,7 @@ mod unreadable;
 mod codes;
 mod counts;
 mod dates;
-mod names;
+pub mod names;
 mod references;
 mod required;
 mod steps;
@@ -53,7 +55,7 @@ pub use years::EARLIEST_BIRTH_YEAR;
 use crate::schema::{Date, TownshipDocument, Unreadable};
 
 /// Every finding in `doc`, sorted by map, id, field and rule. Dates after
-/// `today` are findings. Archived records are checked too.
+/// `today` are findings. Archived records give none.
 ///
 /// A reference to a record that could not be read is reported as dangling
 /// here; when the document was hydrated with unreadable records, use
@@ -79,6 +81,7 @@ pub fn validate_with_unreadable(
     out.extend(years::check(doc, today));
     out.extend(references::check(doc, unreadable));
     out.extend(unreadable_findings(unreadable));
+    out.retain(|f| !names::archived(doc, f.record.map, &f.record.id));
     sort_findings(&mut out);
     out
 }
@@ -96,10 +99,14 @@ mod tests {
     }
 
     #[test]
-    fn archived_records_are_validated_too() {
+    fn archived_records_give_no_findings_until_restored() {
         let mut doc = fixture::clean();
         if let Some(old) = doc.units.get_mut("old") {
             old.credit_code = Some("51610700305332460J".into());
+        }
+        assert_eq!(validate(&doc, today()), vec![]);
+        if let Some(old) = doc.units.get_mut("old") {
+            old.archived = false;
         }
         let got = validate(&doc, today());
         assert_eq!(got.len(), 1);

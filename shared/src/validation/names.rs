@@ -12,11 +12,43 @@ use crate::schema::{
 };
 
 /// A record's name for messages, in both languages.
-pub(super) struct Subject {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
     /// e.g. 单位「城关村」.
     pub zh: String,
     /// e.g. Unit "城关村".
     pub en: String,
+}
+
+/// The record `id` of `map` (`units`, `people`, …) named as a message
+/// names it; `None` when there is no such record (or it cannot be read).
+pub fn subject(doc: &TownshipDocument, map: &str, id: &str) -> Option<Subject> {
+    match map {
+        "units" => doc.units.get(id).map(|u| unit(id, u)),
+        "people" => doc.people.get(id).map(|p| person(id, p)),
+        "nominations" => doc.nominations.get(id).map(|n| nomination(doc, n)),
+        "activities" => doc.activities.get(id).map(|a| activity(id, a)),
+        "honors" => doc.honors.get(id).map(honor),
+        "visits" => doc.visits.get(id).map(|v| visit(doc, v)),
+        _ => None,
+    }
+}
+
+/// Whether the record `id` of `map` is archived (no such record: no).
+pub fn archived(doc: &TownshipDocument, map: &str, id: &str) -> bool {
+    use crate::schema::Record;
+    fn of<R: Record>(records: &std::collections::BTreeMap<String, R>, id: &str) -> bool {
+        records.get(id).is_some_and(Record::archived)
+    }
+    match map {
+        "units" => of(&doc.units, id),
+        "people" => of(&doc.people, id),
+        "nominations" => of(&doc.nominations, id),
+        "activities" => of(&doc.activities, id),
+        "honors" => of(&doc.honors, id),
+        "visits" => of(&doc.visits, id),
+        _ => false,
+    }
 }
 
 /// Some(trimmed text) when the text has anything but spaces in it.
