@@ -98,17 +98,17 @@ impl Township {
     /// What looks wrong in the document as of `today`: missing fields, bad
     /// credit codes, counts that do not add up, future dates, 推优 steps out
     /// of order, references to records that do not exist, records that
-    /// cannot be read. Each finding names the record and field in Chinese
-    /// and English.
+    /// cannot be read, dates written without zero padding. Each finding
+    /// names the record and field in Chinese and English.
     pub fn validate(
         &self,
         today: qunjian_shared::schema::Date,
     ) -> Result<Vec<qunjian_shared::validation::Finding>, ClientError> {
+        use qunjian_shared::validation::{sort_findings, spelling, validate_with_unreadable};
         let (doc, unreadable) = self.document()?;
-        Ok(qunjian_shared::validation::validate_with_unreadable(
-            &doc,
-            &unreadable,
-            today,
-        ))
+        let mut found = validate_with_unreadable(&doc, &unreadable, today);
+        found.extend(spelling::findings(&doc, &self.read(spelling::unpadded)));
+        sort_findings(&mut found);
+        Ok(found)
     }
 }

@@ -30,7 +30,7 @@ pub struct Conflict {
     /// The field's path inside the record, dotted (`union.chair`); empty when
     /// the record itself was created twice under one id.
     pub field: String,
-    /// The values, the one Automerge shows first.
+    /// The values, in Automerge's order: the one it shows (the winner) last.
     pub values: Vec<ConflictValue>,
 }
 

@@ -21,7 +21,8 @@ use qunjian_shared::conflicts::{self, Conflict};
 use qunjian_shared::doc_json::heads_hex;
 use qunjian_shared::meta::RECORD_MAPS;
 use qunjian_shared::schema::{Date, TownshipDocument, Unreadable};
-use qunjian_shared::validation::{Finding, validate_with_unreadable};
+use qunjian_shared::validation::spelling::{self, Unpadded};
+use qunjian_shared::validation::{Finding, sort_findings, validate_with_unreadable};
 
 use super::read::{self, Projected, ReadError};
 
@@ -39,9 +40,23 @@ pub struct Known {
     /// `RECORD_MAPS`, id): the order a full read lists them in.
     meta_conflicts: Vec<Conflict>,
     record_conflicts: BTreeMap<(usize, String), Vec<Conflict>>,
+    /// Each record's dates written in a short form, kept like its
+    /// conflicts; their findings are made from the typed document on each
+    /// projection, so they name records as a full read does.
+    record_unpadded: BTreeMap<(usize, String), Vec<Unpadded>>,
 }
 
 impl Known {
+    /// Every finding of this version: the typed rules', then the dates
+    /// written short, in their one order.
+    fn findings(&self, today: Date) -> Vec<Finding> {
+        let mut findings = validate_with_unreadable(&self.doc, &self.unreadable, today);
+        let unpadded: Vec<Unpadded> = self.record_unpadded.values().flatten().cloned().collect();
+        findings.extend(spelling::findings(&self.doc, &unpadded));
+        sort_findings(&mut findings);
+        findings
+    }
+
     /// The projection of this version.
     fn projected(&self, township: &str, findings: Vec<Finding>) -> Projected {
         let mut conflicts = self.meta_conflicts.clone();
@@ -89,9 +104,15 @@ pub fn project(
             } else {
                 known.record_conflicts.insert((rank, id.clone()), found);
             }
+            let short = spelling::in_record(doc, RECORD_MAPS[rank], id);
+            if short.is_empty() {
+                known.record_unpadded.remove(&(rank, id.clone()));
+            } else {
+                known.record_unpadded.insert((rank, id.clone()), short);
+            }
         }
         known.heads = doc.get_heads();
-        let findings = validate_with_unreadable(&known.doc, &known.unreadable, today);
+        let findings = known.findings(today);
         return Ok((
             known.projected(township, findings),
             known,
@@ -110,12 +131,22 @@ pub fn project(
             None => meta_conflicts.push(c.clone()),
         }
     }
+    let mut record_unpadded: BTreeMap<(usize, String), Vec<Unpadded>> = BTreeMap::new();
+    for short in spelling::unpadded(doc) {
+        if let Some(rank) = RECORD_MAPS.iter().position(|m| *m == short.map) {
+            record_unpadded
+                .entry((rank, short.id.clone()))
+                .or_default()
+                .push(short);
+        }
+    }
     let known = Known {
         heads: doc.get_heads(),
         doc: projected.doc.clone(),
         unreadable,
         meta_conflicts,
         record_conflicts,
+        record_unpadded,
     };
     Ok((projected, known, How::Full))
 }

@@ -7,7 +7,7 @@
 use qunjian_shared::conflicts::{Conflict, conflicts};
 use qunjian_shared::doc_json::heads_hex;
 use qunjian_shared::schema::{Date, StepName, Steps, TownshipDocument, Unreadable};
-use qunjian_shared::validation::{Finding, validate_with_unreadable};
+use qunjian_shared::validation::{Finding, sort_findings, spelling, validate_with_unreadable};
 
 /// One version of one township's document, ready to be written.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,9 @@ pub fn read_with_unreadable(
             found: typed.meta.township_code.clone(),
         });
     }
-    let findings = validate_with_unreadable(&typed, &unreadable, today);
+    let mut findings = validate_with_unreadable(&typed, &unreadable, today);
+    findings.extend(spelling::findings(&typed, &spelling::unpadded(doc)));
+    sort_findings(&mut findings);
     let projected = Projected {
         township: township.to_string(),
         heads: heads_hex(&doc.get_heads()),

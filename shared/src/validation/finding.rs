@@ -24,6 +24,7 @@ string_enum! {
         ImplausibleYear = "implausible_year" "年份不合理",
         DanglingReference = "dangling_reference" "引用的记录不存在",
         Unreadable = "unreadable" "记录无法读取",
+        UnpaddedDate = "unpadded_date" "日期未补零",
     }
 }
 

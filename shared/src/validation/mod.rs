@@ -20,7 +20,9 @@
 //!   before it;
 //! - `years` — birth years before 1900 or after this year, honors in a
 //!   future year;
-//! - `references` — ids that resolve to no record.
+//! - `references` — ids that resolve to no record;
+//! - `spelling` — dates written without zero padding (`2025-6-5`), read
+//!   from the raw document, since the typed one no longer knows.
 //!
 //! Archived records give no findings: a cadre archives a unit that closed
 //! or a record entered by mistake, and a list of what to fix in records
@@ -38,6 +40,7 @@ mod dates;
 pub mod names;
 mod references;
 mod required;
+pub mod spelling;
 mod steps;
 mod years;
 
