@@ -22,7 +22,9 @@ const CODE: &str = "330101002";
 /// carries the app's cookie.
 async fn fetch(page: &Page, method: &str, path: &str, body: Option<Value>) -> Value {
     let init = match body {
-        Some(b) => json!({"method": method, "headers": {"content-type": "application/json"}, "body": b.to_string()}),
+        Some(b) => {
+            json!({"method": method, "headers": {"content-type": "application/json"}, "body": b.to_string()})
+        }
         None => json!({"method": method}),
     };
     js(
@@ -122,7 +124,9 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
     let (_app, url) = start_app(&replica);
 
     let today = chrono::Local::now().date_naive();
-    let past = (today - chrono::Days::new(3)).format("%Y-%m-%d").to_string();
+    let past = (today - chrono::Days::new(3))
+        .format("%Y-%m-%d")
+        .to_string();
     let future = (today + chrono::Days::new(10))
         .format("%Y-%m-%d")
         .to_string();
@@ -249,7 +253,14 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
     let people = listed(&page, "people", false).await;
     assert_eq!(people.len(), 3, "{people:?}");
     let row = row_text(&page, &person).await;
-    for word in ["李秀兰", "女", "1992", "城南社区", "入党积极分子", "妇联主席/妇女主任"] {
+    for word in [
+        "李秀兰",
+        "女",
+        "1992",
+        "城南社区",
+        "入党积极分子",
+        "妇联主席/妇女主任",
+    ] {
         assert!(row.contains(word), "{word} in {row}");
     }
     assert!(!row.contains(&community), "the unit by name, not id: {row}");
@@ -293,6 +304,8 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
         "女性参加人数",
     )
     .await;
+    // The form with its refusal beside the field, for docs/APP.md.
+    screenshot(&page, shots.path(), "app-activity.png").await;
     let mut good = activity_fields.to_vec();
     good.push(("women_participants", "24"));
     let activity = submit_new(&page, "activities", &good).await;
@@ -314,10 +327,18 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
     let activities = listed(&page, "activities", false).await;
     assert_eq!(activities.len(), 2, "{activities:?}");
     let row = row_text(&page, &activity).await;
-    for word in ["巾帼技能培训班", "培训", "妇女组织", "团组织", "南山村", "城南社区", "30", "24"] {
+    for word in [
+        "巾帼技能培训班",
+        "培训",
+        "妇女组织",
+        "团组织",
+        "南山村",
+        "城南社区",
+        "30",
+        "24",
+    ] {
         assert!(row.contains(word), "{word} in {row}");
     }
-    screenshot(&page, shots.path(), "app-activity.png").await;
 
     // 荣誉 to the person; the list names her.
     open_add_form(&page, "honors").await;
@@ -416,10 +437,12 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
         "document.getElementById('main').dataset.archived === '0' && !!document.getElementById('archive')",
     )
     .await;
+    // The list as it was left, archived shown; then as it first opens.
     js(&page, "location.hash = '#/activities'").await;
+    listed(&page, "activities", true).await;
     js(
         &page,
-        "(() => { const c = document.getElementById('show-archived'); if (!c) return false; c.checked = false; c.dispatchEvent(new Event('change')); return true; })()",
+        "(() => { const c = document.getElementById('show-archived'); c.checked = false; c.dispatchEvent(new Event('change')); return true; })()",
     )
     .await;
     let shown = listed(&page, "activities", false).await;
