@@ -75,6 +75,7 @@ pub use status::{PROBE_WAIT, Status};
 pub use sync_status::SyncStatus;
 pub use sync_summary::{RULES_WAIT, SyncProgress, SyncSummary};
 pub use tls::Tls;
+pub use conflicts::Writer;
 pub use township::Township;
 
 /// Types of `qunjian-shared` that this crate's signatures name, so an app
