@@ -187,6 +187,9 @@ fn conflict_json(doc: &TownshipDocument, c: &Conflict, writers: &[Option<Writer>
                 "value": v.value,
                 "shown": fields::shown(&name_of, &c.map, &c.field, &v.value),
                 "keepable": fields::keepable(&v.value),
+                // The one the record's page shows until it is settled:
+                // Automerge's `get` gives the last of `get_all`'s values.
+                "current": i + 1 == c.values.len(),
                 "writer": writer_json(&v.author, writers.get(i).and_then(Option::as_ref), &c.id),
             })
         })

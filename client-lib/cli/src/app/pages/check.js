@@ -22,7 +22,7 @@ function conflictHtml(c, i) {
     <div class="conflict-what"><span class="tag">${esc(c.record.kind)}</span> ${recordHtml(c.record)}
       <span class="muted">·</span> <b class="conflict-field">${esc(c.field_label)}</b></div>
     <div class="conflict-values">${c.values.map((v, j) => `<div class="conflict-value">
-      <div class="shown">${esc(v.shown)}</div>
+      <div class="shown"><span class="value-text">${esc(v.shown)}</span>${v.current ? ` <span class="tag current">台账目前显示此值</span>` : ""}</div>
       <div class="muted small writer">${writerHtml(v.writer)}</div>
       ${v.keepable
         ? `<button class="keep" type="button" data-value="${j}">保留此值</button>`
