@@ -169,7 +169,10 @@ mod tests {
         let listed = township.conflicts_with_writers();
         assert_eq!(listed.len(), 1, "{listed:?}");
         let (conflict, writers) = &listed[0];
-        assert_eq!((conflict.map.as_str(), conflict.field.as_str()), ("units", "name"));
+        assert_eq!(
+            (conflict.map.as_str(), conflict.field.as_str()),
+            ("units", "name")
+        );
         assert_eq!(writers.len(), conflict.values.len());
         for (value, writer) in conflict.values.iter().zip(writers) {
             let writer = writer.as_ref().expect("the writing change is found");

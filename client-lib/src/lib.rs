@@ -59,6 +59,7 @@ mod tls;
 mod township;
 
 pub use bundle::{BundleFailure, Exported, Imported};
+pub use conflicts::Writer;
 pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 /// A transport that shows every message to a tap; for the benchmarks, which
 /// count bytes by message type (feature `bench`), not for apps.
@@ -75,7 +76,6 @@ pub use status::{PROBE_WAIT, Status};
 pub use sync_status::SyncStatus;
 pub use sync_summary::{RULES_WAIT, SyncProgress, SyncSummary};
 pub use tls::Tls;
-pub use conflicts::Writer;
 pub use township::Township;
 
 /// Types of `qunjian-shared` that this crate's signatures name, so an app

@@ -58,12 +58,9 @@ impl Township {
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R, AutomergeError>,
     ) -> Result<R, AutomergeError> {
         self.handle.with_document(|doc| {
-            doc.transact_with(
-                |_| commit_options(message),
-                f,
-            )
-            .map(|success| success.result)
-            .map_err(|failure| failure.error)
+            doc.transact_with(|_| commit_options(message), f)
+                .map(|success| success.result)
+                .map_err(|failure| failure.error)
         })
     }
 
@@ -75,12 +72,9 @@ impl Township {
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R, ClientError>,
     ) -> Result<R, ClientError> {
         self.handle.with_document(|doc| {
-            doc.transact_with(
-                |_| commit_options(message),
-                f,
-            )
-            .map(|success| success.result)
-            .map_err(|failure| failure.error)
+            doc.transact_with(|_| commit_options(message), f)
+                .map(|success| success.result)
+                .map_err(|failure| failure.error)
         })
     }
 

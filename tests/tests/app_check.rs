@@ -81,7 +81,11 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
 
     // The server goes away; each device renames the unit its own way.
     server.kill();
-    ok(&a, &token, &["unit", "update", &unit, "--name", "城关村委会"]);
+    ok(
+        &a,
+        &token,
+        &["unit", "update", &unit, "--name", "城关村委会"],
+    );
     ok(&b, &token, &["unit", "update", &unit, "--name", "城关社区"]);
     let server = ServerProcess::start(&data, port);
     ok(&a, &token, &sync);
@@ -95,7 +99,12 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
     let chromium = Chromium::launch().await;
     let started = Instant::now();
     let page = chromium.open(&url).await;
-    until(&page, "the app's overview", "!!document.getElementById('gaps-count')").await;
+    until(
+        &page,
+        "the app's overview",
+        "!!document.getElementById('gaps-count')",
+    )
+    .await;
 
     // The conflict: the unit by name, the field in words, both names, and
     // who wrote each (a device number and the change's time).
@@ -119,7 +128,11 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
     )
     .await;
     assert_eq!(shown["field"], "单位名称", "{shown}");
-    assert_eq!(shown["values"], serde_json::json!(["城关村委会", "城关社区"]), "{shown}");
+    assert_eq!(
+        shown["values"],
+        serde_json::json!(["城关村委会", "城关社区"]),
+        "{shown}"
+    );
     assert_eq!(shown["link"], format!("#/units/{unit}"), "{shown}");
     assert_eq!(shown["count"], "1", "{shown}");
     assert_eq!(shown["nav"], "1", "{shown}");
@@ -129,7 +142,11 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
         ["城关社区", "城关村委会"].contains(&shown["record"].as_str().unwrap_or("")),
         "{shown}"
     );
-    assert_eq!(shown["current"], serde_json::json!([shown["record"]]), "{shown}");
+    assert_eq!(
+        shown["current"],
+        serde_json::json!([shown["record"]]),
+        "{shown}"
+    );
     let writers: Vec<&str> = shown["writers"]
         .as_array()
         .expect("writers")
@@ -140,7 +157,10 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
     assert_ne!(writers[0], writers[1], "two writers told apart: {shown}");
     for w in &writers {
         // 设备 <number> · <yyyy-mm-dd hh:mm:ss> · 修改单位
-        assert!(w.starts_with("设备 ") && w.contains(" · 20") && w.ends_with("修改单位"), "{w}");
+        assert!(
+            w.starts_with("设备 ") && w.contains(" · 20") && w.ends_with("修改单位"),
+            "{w}"
+        );
     }
 
     // The forced credit code: a finding under 单位, naming the unit.
@@ -156,13 +176,15 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
     assert_eq!(finding["name"], "红星纸业", "{finding}");
     assert_eq!(finding["rule"], "统一社会信用代码有误", "{finding}");
     assert!(
-        finding["message"].as_str().is_some_and(|m| m.contains("91330825MA2A0B1C2N")),
+        finding["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("91330825MA2A0B1C2N")),
         "{finding}"
     );
     assert!(
-        finding["group"]
-            .as_array()
-            .is_some_and(|g| g.iter().any(|t| t.as_str().is_some_and(|t| t.starts_with("单位（")))),
+        finding["group"].as_array().is_some_and(|g| g
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| t.starts_with("单位（")))),
         "{finding}"
     );
     screenshot(&page, shots.path(), "app-check.png").await;
@@ -212,7 +234,11 @@ async fn a_conflict_is_settled_with_one_click_and_reaches_every_device() {
     );
     // The finding is still listed: keeping a value fixes only the conflict.
     assert_eq!(
-        js(&page, "document.getElementById('findings-count').textContent").await,
+        js(
+            &page,
+            "document.getElementById('findings-count').textContent"
+        )
+        .await,
         "1"
     );
     let browser_time = started.elapsed();

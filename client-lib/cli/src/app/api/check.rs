@@ -44,11 +44,15 @@ fn or(text: &str, fallback: impl FnOnce() -> String) -> String {
 }
 
 fn unit_name(doc: &TownshipDocument, id: &str) -> Option<String> {
-    doc.units.get(id).map(|u| or(&u.name, || format!("编号 {id}")))
+    doc.units
+        .get(id)
+        .map(|u| or(&u.name, || format!("编号 {id}")))
 }
 
 fn person_name(doc: &TownshipDocument, id: &str) -> Option<String> {
-    doc.people.get(id).map(|p| or(&p.name, || format!("编号 {id}")))
+    doc.people
+        .get(id)
+        .map(|p| or(&p.name, || format!("编号 {id}")))
 }
 
 /// `map`/`id` named: units and people by name, the others by what
@@ -89,7 +93,12 @@ fn named(doc: &TownshipDocument, map: &str, id: &str) -> Named {
                     .or_else(|| h.recipient_unit.as_deref().and_then(|u| unit_name(doc, u)));
                 let to = to.map(|t| format!("{t} ")).unwrap_or_default();
                 (
-                    format!("{to}{}（{} 年，{}）", h.title.label(), h.year, h.level.label()),
+                    format!(
+                        "{to}{}（{} 年，{}）",
+                        h.title.label(),
+                        h.year,
+                        h.level.label()
+                    ),
                     h.archived,
                 )
             }),
@@ -99,7 +108,11 @@ fn named(doc: &TownshipDocument, map: &str, id: &str) -> Named {
             doc.visits.get(id).map(|v| {
                 let unit = unit_name(doc, &v.unit).unwrap_or_else(|| "未填单位".to_string());
                 (
-                    format!("{} → {unit}（{}）", or(&v.cadre, || "未填干部".into()), v.date),
+                    format!(
+                        "{} → {unit}（{}）",
+                        or(&v.cadre, || "未填干部".into()),
+                        v.date
+                    ),
                     v.archived,
                 )
             }),
@@ -166,7 +179,13 @@ fn writer_json(author: &str, writer: Option<&Writer>, id: &str) -> Value {
         .map(|t| t.to_rfc3339());
     let change = writer
         .and_then(|w| w.message.as_deref())
-        .map(|m| if id.is_empty() { m.to_string() } else { m.replace(id, "") })
+        .map(|m| {
+            if id.is_empty() {
+                m.to_string()
+            } else {
+                m.replace(id, "")
+            }
+        })
         .map(|m| m.trim().to_string());
     json!({ "device": device, "time": time, "change": change })
 }

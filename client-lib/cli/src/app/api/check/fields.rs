@@ -4,8 +4,7 @@
 
 use qunjian_client::schema::{
     ActivityKind, EnumValues, Gender, HonorLevel, HonorTitle, PartyDecision, PartyOrgForm,
-    PartyRating, PartyStage, RecommendingOrg, ReviewDecision, Role, UnitKind,
-    WomenOrgForm,
+    PartyRating, PartyStage, RecommendingOrg, ReviewDecision, Role, UnitKind, WomenOrgForm,
 };
 use serde_json::Value;
 
@@ -196,7 +195,10 @@ mod tests {
     fn paths_and_values_read_as_words() {
         assert_eq!(label("units", "name"), "单位名称");
         assert_eq!(label("units", "union.chair"), "工会 · 工会主席");
-        assert_eq!(label("units", "womens_home.established"), "妇女之家 · 建成日期");
+        assert_eq!(
+            label("units", "womens_home.established"),
+            "妇女之家 · 建成日期"
+        );
         assert_eq!(
             label("nominations", "steps.inspection.date"),
             "推优步骤 · 考察 · 日期"
@@ -205,10 +207,19 @@ mod tests {
         assert_eq!(label("units", "new_field"), "new_field");
 
         let doc = |_: &str, id: &str| (id == "u1").then(|| "城关村".to_string());
-        assert_eq!(shown(&doc, "units", "kind", &Value::from("village")), "行政村");
-        assert_eq!(shown(&doc, "units", "union.formed", &Value::Bool(true)), "已建");
+        assert_eq!(
+            shown(&doc, "units", "kind", &Value::from("village")),
+            "行政村"
+        );
+        assert_eq!(
+            shown(&doc, "units", "union.formed", &Value::Bool(true)),
+            "已建"
+        );
         assert_eq!(shown(&doc, "units", "name", &Value::Null), "（空）");
-        assert_eq!(shown(&doc, "units", "name", &Value::from("城关村")), "城关村");
+        assert_eq!(
+            shown(&doc, "units", "name", &Value::from("城关村")),
+            "城关村"
+        );
         assert_eq!(shown(&doc, "people", "unit", &Value::from("u1")), "城关村");
         assert!(!keepable(&serde_json::json!({"object": "map"})));
         assert!(keepable(&Value::from(3)));
