@@ -59,6 +59,7 @@ mod tls;
 mod township;
 
 pub use bundle::{BundleFailure, Exported, Imported};
+pub use conflicts::Writer;
 pub use dialer::{Backoff, Refused, WsDialer, ws_transport};
 /// A transport that shows every message to a tap; for the benchmarks, which
 /// count bytes by message type (feature `bench`), not for apps.

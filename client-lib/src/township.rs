@@ -24,6 +24,17 @@ pub struct Township {
     handle: DocHandle,
 }
 
+/// A change's message, and the time on this PC's clock: the time is what
+/// lets a cadre tell two conflicting values apart (`conflicts_with_writers`).
+fn commit_options(message: &str) -> CommitOptions {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    CommitOptions::default()
+        .with_message(message.to_string())
+        .with_time(now)
+}
+
 impl Township {
     pub(crate) fn new(handle: DocHandle) -> Self {
         Township { handle }
@@ -47,12 +58,9 @@ impl Township {
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R, AutomergeError>,
     ) -> Result<R, AutomergeError> {
         self.handle.with_document(|doc| {
-            doc.transact_with(
-                |_| CommitOptions::default().with_message(message.to_string()),
-                f,
-            )
-            .map(|success| success.result)
-            .map_err(|failure| failure.error)
+            doc.transact_with(|_| commit_options(message), f)
+                .map(|success| success.result)
+                .map_err(|failure| failure.error)
         })
     }
 
@@ -64,12 +72,9 @@ impl Township {
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R, ClientError>,
     ) -> Result<R, ClientError> {
         self.handle.with_document(|doc| {
-            doc.transact_with(
-                |_| CommitOptions::default().with_message(message.to_string()),
-                f,
-            )
-            .map(|success| success.result)
-            .map_err(|failure| failure.error)
+            doc.transact_with(|_| commit_options(message), f)
+                .map(|success| success.result)
+                .map_err(|failure| failure.error)
         })
     }
 
