@@ -2,7 +2,7 @@
 
 use qunjian_shared::edit;
 use qunjian_shared::schema::{
-    Date, Nomination, Person, Record, RecommendingOrg, Role, Step, Steps, TownshipDocument,
+    Date, Nomination, Person, RecommendingOrg, Record, Role, Step, Steps, TownshipDocument,
 };
 use qunjian_shared::validation::{Finding, FindingRule, entry_problems};
 
@@ -131,8 +131,7 @@ mod tests {
         assert_eq!(refused.len(), 1);
         assert_eq!(refused[0].field, "direct");
         assert!(
-            refused[0].message_zh.contains("王芳")
-                && refused[0].message_zh.contains("团组织书记"),
+            refused[0].message_zh.contains("王芳") && refused[0].message_zh.contains("团组织书记"),
             "{}",
             refused[0].message_zh
         );

@@ -19,12 +19,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use qunjian_client::schema::{
-    ApprovalStep, AssemblyStep, InspectionStep, Nomination, PartyDecisionStep, Person, Record,
-    RecommendedStep, RecommendingOrg, Role, Step, StepName, TownshipDocument, UpperReviewStep,
+    ApprovalStep, AssemblyStep, InspectionStep, Nomination, PartyDecisionStep, Person,
+    RecommendedStep, RecommendingOrg, Record, Role, Step, StepName, TownshipDocument,
+    UpperReviewStep,
 };
+use qunjian_client::{ClientError, EntryProblems, Finding, Force, Township};
 use qunjian_shared::validation::FindingRule;
 use qunjian_shared::validation::entry::NEW_RECORD_ID;
-use qunjian_client::{ClientError, EntryProblems, Finding, Force, Township};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -56,7 +57,8 @@ fn next_step(n: &Nomination) -> Option<StepName> {
     StepName::ALL
         .iter()
         .copied()
-        .find(|s| !(n.direct && s.skipped_when_direct()) && !n.steps.has(*s))
+        .filter(|s| !(n.direct && s.skipped_when_direct()))
+        .find(|s| !n.steps.has(*s))
 }
 
 fn person_name(doc: &TownshipDocument, id: &str) -> String {
@@ -213,7 +215,9 @@ async fn list(
     years.insert(this_year());
     let rows: Vec<Value> = all
         .iter()
-        .filter(|(_, n)| year.is_none_or(|y| n.year == y) && org.is_none_or(|o| n.organization == o))
+        .filter(|(_, n)| {
+            year.is_none_or(|y| n.year == y) && org.is_none_or(|o| n.organization == o)
+        })
         .map(|(id, n)| {
             let found = findings.get(id).map_or(&[][..], Vec::as_slice);
             summary_json(&doc, id, n, found)
@@ -366,7 +370,9 @@ fn step_from(id: &str, step: StepName, mut body: Value) -> Result<Step, ApiError
     }
     // Blank optional fields are absent, not empty strings.
     if let Value::Object(map) = &mut body {
-        map.retain(|_, v| !matches!(v, Value::Null) && v.as_str().is_none_or(|s| !s.trim().is_empty()));
+        map.retain(|_, v| {
+            !matches!(v, Value::Null) && v.as_str().is_none_or(|s| !s.trim().is_empty())
+        });
         for v in map.values_mut() {
             if let Value::String(s) = v {
                 *s = s.trim().to_string();

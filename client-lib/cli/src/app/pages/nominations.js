@@ -119,7 +119,7 @@ async function nominationPage(id, message) {
       <div class="step-state">${esc(STATE[s.state])}</div>
       ${s.date ? `<div class="step-date">${esc(s.date)}</div>` : ""}
       ${s.state === "done" ? stepDetails(all, s) : ""}
-      ${s.findings.map((f) => `<div class="problem step-finding">${esc(f.message)}</div>`).join("")}</li>`).join("");
+      ${s.findings.map((f) => `<div class="problem step-finding" title="${esc(f.message)}">${esc(f.rule_label)}</div>`).join("")}</li>`).join("");
   const next = n.steps.find((s) => s.state === "next");
   const findings = n.finding_list.length
     ? `<div class="notice bad" id="nomination-findings"><b>数据检查发现 ${n.finding_list.length} 个问题：</b>
@@ -128,12 +128,12 @@ async function nominationPage(id, message) {
       ${n.archived ? `<span class="tag">已归档</span> <button id="restore" type="button">恢复</button>` : `<button id="archive" type="button">归档</button>`}</h1>
     ${findings}
     <ol class="stepper" id="stepper">${cells}</ol>
-    <div class="form-problem problem" id="nomination-problem"></div>
+    <div class="saved" id="nomination-saved"></div><div class="form-problem problem" id="nomination-problem"></div>
     ${next && !n.archived
       ? `<h2>记录下一步：第 ${next.number} 步 ${esc(next.label)}</h2>${formHtml("step-form", stepFields(next.step), {}, all, `记录「${next.label}」`)}`
       : next ? "" : `<p class="notice ok" id="nomination-complete">六个步骤已全部记录${n.direct ? "（直接推荐，前三步跳过）" : ""}。</p>`}
     <p><a href="#/nominations">← 返回推优列表</a></p>`;
-  if (message) document.getElementById("nomination-problem").innerHTML = `<span class="yes">${esc(message)}</span>`;
+  if (message) document.getElementById("nomination-saved").textContent = message;
   if (next && !n.archived) {
     const fields = stepFields(next.step);
     onSubmit(document.getElementById("step-form"), fields,
