@@ -82,8 +82,7 @@ async function newPage() {
       yes: "直接推荐（上级组织推荐，从上级审核开始）", no: "逐级推荐（从民主推荐开始）" },
   ];
   main.innerHTML = `<h1>新建推优</h1>
-    <p class="muted">逐级推荐依次记录六个步骤；上级组织直接推荐的，跳过民主推荐、考察、审批，从上级审核开始，
-      只适用于担任${esc(choices.direct_roles.join("、"))}的人员。</p>
+    <p class="muted">逐级推荐依次记录六个步骤；上级组织直接推荐的，跳过民主推荐、考察、审批，从上级审核开始，只适用于担任${esc(choices.direct_roles.join("、"))}的人员。</p>
     ${people.length ? "" : `<p class="notice">还没有人员，请先在“人员”页面添加被推荐人。</p>`}
     ${formHtml("nomination-form", fields, { year: choices.this_year, direct: false }, all, "开始推优")}`;
   const form = document.getElementById("nomination-form");
@@ -136,7 +135,10 @@ async function nominationPage(id, message) {
   if (message) document.getElementById("nomination-saved").textContent = message;
   if (next && !n.archived) {
     const fields = stepFields(next.step);
-    onSubmit(document.getElementById("step-form"), fields,
+    const stepForm = document.getElementById("step-form");
+    // What was saved before is not what this submit says.
+    stepForm.addEventListener("submit", () => { document.getElementById("nomination-saved").textContent = ""; });
+    onSubmit(stepForm, fields,
       (v) => api("POST", `${path}/steps/${next.step}`, v.steps[next.step]),
       async () => { edited(); await nominationPage(id, `已记录「${next.label}」`); });
   }
