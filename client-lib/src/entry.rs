@@ -23,7 +23,10 @@ pub enum Force {
     Yes,
 }
 
-fn refuse_unless_forced(problems: Vec<Finding>, force: Force) -> Result<(), ClientError> {
+pub(crate) fn refuse_unless_forced(
+    problems: Vec<Finding>,
+    force: Force,
+) -> Result<(), ClientError> {
     if problems.is_empty() || force == Force::Yes {
         Ok(())
     } else {

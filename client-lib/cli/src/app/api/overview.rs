@@ -1,4 +1,4 @@
-//! 概览: 应建未建 and the rates, computed by the library over the local
+//! 概览: 应建未建, the rates and this year's 推优 by step, computed by the library over the local
 //! replica with the county's rules as last fetched.
 
 use std::sync::Arc;
@@ -51,6 +51,7 @@ async fn overview(State(app): State<Arc<App>>) -> ApiResult {
         "gaps": gaps.iter().map(gap_json).collect::<Vec<_>>(),
         "overdue": gaps.iter().filter(|g| g.overdue).count(),
         "coverage": rates,
+        "nominations": super::nominations::overview_json(&township),
         "rules": rules,
         "sync": status_json(&app).await?,
     }))
