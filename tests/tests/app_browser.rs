@@ -276,6 +276,70 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
         async || server.document(CODE).await.document["units"][&school]["name"] == "城关小学",
     )
     .await;
+
+    // Archived on its page (the first click only asks), gone from the list,
+    // back with 显示已归档, and restored.
+    let on_page = format!("#main[data-unit=\"{school}\"]");
+    goto(
+        &page,
+        &format!("#/units/{school}"),
+        &format!("!!document.querySelector('{on_page} #archive')"),
+    )
+    .await;
+    js(&page, "document.getElementById('archive').click()").await;
+    until(
+        &page,
+        "the archive button asks again",
+        "document.getElementById('archive').textContent.includes('再点一次')",
+    )
+    .await;
+    let units = format!(
+        "fetch('/api/units').then(r => r.json()).then(b => b.units.some(u => u.id === '{school}'))"
+    );
+    assert_eq!(
+        js(&page, &units).await,
+        Value::Bool(true),
+        "one click archives nothing"
+    );
+    js(&page, "document.getElementById('archive').click()").await;
+    until(
+        &page,
+        "the unit archived",
+        &format!("!!document.querySelector('{on_page} #restore')"),
+    )
+    .await;
+    let row = format!("document.querySelector('#units-table tr[data-id=\"{school}\"]')");
+    goto(
+        &page,
+        "#/units",
+        "document.querySelector('#main').dataset.page === 'units'",
+    )
+    .await;
+    assert_eq!(
+        js(&page, &format!("!!{row}")).await,
+        Value::Bool(false),
+        "archived units leave the list"
+    );
+    goto(
+        &page,
+        "#/units?all",
+        &format!("{row}?.classList.contains('archived')"),
+    )
+    .await;
+    goto(
+        &page,
+        &format!("#/units/{school}"),
+        &format!("!!document.querySelector('{on_page} #restore')"),
+    )
+    .await;
+    js(&page, "document.getElementById('restore').click()").await;
+    until(
+        &page,
+        "the unit restored",
+        &format!("!!document.querySelector('{on_page} #archive')"),
+    )
+    .await;
+    assert_eq!(js(&page, &units).await, Value::Bool(true), "restored");
     eprintln!("browser part took {:?}", started.elapsed());
 
     keep_screenshots(shots.path(), &["app-overview.png", "app-unit.png"]);

@@ -20,6 +20,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("/common.js", JS, include_str!("pages/common.js")),
     ("/overview.js", JS, include_str!("pages/overview.js")),
     ("/units.js", JS, include_str!("pages/units.js")),
+    ("/records.js", JS, include_str!("pages/records.js")),
     ("/people.js", JS, include_str!("pages/people.js")),
     ("/nominations.js", JS, include_str!("pages/nominations.js")),
     ("/activities.js", JS, include_str!("pages/activities.js")),

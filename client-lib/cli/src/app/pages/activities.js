@@ -2,7 +2,8 @@
 // work — the list (newest first, units by name), adding one, and an
 // activity's page to edit, archive or restore it.
 
-import { choices, esc, label, recordPages, unitLink, unitsById } from "./common.js";
+import { esc, label, unitsById } from "./common.js";
+import { choices, recordPages, unitLink } from "./records.js";
 
 const spec = {
   kind: "activities",

@@ -94,7 +94,8 @@ async function route() {
   const status = await refreshStatus();
   if (!status || status.setup_needed) return;
   const hash = location.hash || "#/overview";
-  const [page, ...parts] = hash.slice(2).split("/").map(decodeURIComponent);
+  // A page may keep its state after a `?` (`#/units?all`).
+  const [page, ...parts] = hash.slice(2).split("?")[0].split("/").map(decodeURIComponent);
   const name = PAGES[page] ? page : "overview";
   const navKey = name === "units" && parts[0] === "new" ? "new" : name;
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("on", a.dataset.page === navKey);

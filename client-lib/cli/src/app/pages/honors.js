@@ -3,7 +3,8 @@
 // archive or restore it. An honor goes to a unit or to a person, never
 // both: choosing one clears the other.
 
-import { choices, esc, label, peopleById, recordPages, unitLink, unitsById } from "./common.js";
+import { esc, label, unitsById } from "./common.js";
+import { choices, peopleById, recordPages, unitLink } from "./records.js";
 
 function recipient(f, c) {
   if (f.recipient_unit) return `${unitLink(c.units, f.recipient_unit)} <span class="muted">（单位）</span>`;

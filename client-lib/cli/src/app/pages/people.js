@@ -2,7 +2,8 @@
 // person's unit linking to the unit's page), adding a person, and a
 // person's page to edit, archive or restore them.
 
-import { choices, esc, label, recordPages, unitLink, unitsById } from "./common.js";
+import { esc, label, unitsById } from "./common.js";
+import { choices, recordPages, unitLink } from "./records.js";
 
 const spec = {
   kind: "people",

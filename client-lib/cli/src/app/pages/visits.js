@@ -2,7 +2,8 @@
 // (newest first, the unit by name), adding one, and a visit's page to
 // edit, archive or restore it.
 
-import { choices, esc, peopleById, recordPages, unitLink, unitsById } from "./common.js";
+import { esc, unitsById } from "./common.js";
+import { choices, peopleById, recordPages, unitLink } from "./records.js";
 
 // The cadre is written as a name, or may be a person's id (from a ledger).
 function cadre(f, c) {
