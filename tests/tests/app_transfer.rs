@@ -20,8 +20,11 @@ use serde_json::Value;
 
 const CODE: &str = "330101001";
 
-/// A workbook of `(sheet, headers, rows)`, every cell text.
-fn workbook(path: &Path, sheets: &[(&str, &[&str], &[&[&str]])]) {
+/// A sheet of a test workbook: its name, headers and rows of text.
+type Sheet<'a> = (&'a str, &'a [&'a str], &'a [&'a [&'a str]]);
+
+/// A workbook of sheets, every cell text.
+fn workbook(path: &Path, sheets: &[Sheet<'_>]) {
     let mut wb = Workbook::new();
     for (name, headers, rows) in sheets {
         let ws = wb.add_worksheet();
@@ -82,6 +85,9 @@ async fn a_cadre_imports_a_ledger_syncs_and_carries_bundles() {
     let data = scratch.data_dir();
     let url = add_township(&data, CODE, "城关镇");
     let token = township_token(&data, CODE);
+    // Another township, whose bundle this one must refuse.
+    let foreign_url = add_township(&data, "330101002", "东山乡");
+    let foreign_token = township_token(&data, "330101002");
     let server = ServerProcess::start(&data, 0);
     let sync_url = server.sync_url();
     let env = [
@@ -126,6 +132,25 @@ async fn a_cadre_imports_a_ledger_syncs_and_carries_bundles() {
             .as_str()
             .is_some_and(|d| d.contains("filename*=UTF-8''") && d.contains("%E6%A8%A1%E6%9D%BF")),
         "{template}"
+    );
+
+    // A file over the limit is refused in words, not cut off (sent from
+    // here: a browser takes long to build 50 MB).
+    let (base, secret) = app_url.split_once("/?secret=").expect("the app's address");
+    let too_big = reqwest::Client::new()
+        .post(format!("{base}/api/ledger/dry-run"))
+        .header("cookie", format!("qunjian_app={secret}"))
+        .body(vec![0u8; 50 * 1024 * 1024 + 1])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(too_big.status(), 413);
+    let body: Value = too_big.json().await.expect("a JSON error");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("文件太大")),
+        "{body}"
     );
 
     // Two good units and a person; a unit of a kind there is not (row 4).
@@ -248,7 +273,12 @@ async fn a_cadre_imports_a_ledger_syncs_and_carries_bundles() {
     // Export from the page, and read the whole document on a new replica
     // with the command line.
     js(&page, "document.getElementById('export').click()").await;
-    until(&page, "the export", "!!document.getElementById('export-done')").await;
+    until(
+        &page,
+        "the export",
+        "!!document.getElementById('export-done')",
+    )
+    .await;
     let bytes = js(
         &page,
         "fetch('/api/bundle/export?all=1').then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b)))",
@@ -264,8 +294,12 @@ async fn a_cadre_imports_a_ledger_syncs_and_carries_bundles() {
         &["bundle", "import", exported.to_str().unwrap()],
     ));
     assert_eq!(fresh_url, url);
-    let shown: Value = serde_json::from_str(&ok(qunjian(&fresh, &[("QUNJIAN_DOC", url.as_str())], &["show"])))
-        .expect("show prints JSON");
+    let shown: Value = serde_json::from_str(&ok(qunjian(
+        &fresh,
+        &[("QUNJIAN_DOC", url.as_str())],
+        &["show"],
+    )))
+    .expect("show prints JSON");
     let mut fresh_names: Vec<&str> = shown["units"]
         .as_object()
         .expect("units")
@@ -301,20 +335,58 @@ async fn a_cadre_imports_a_ledger_syncs_and_carries_bundles() {
         "{brought}"
     );
     assert!(unit_names(&page).await.contains(&"北村".to_string()));
+    let said = js(&page, "document.getElementById('bundle-done').textContent").await;
+    assert!(
+        said.as_str().is_some_and(|s| s.contains("城关镇")),
+        "{said}"
+    );
     screenshot(&page, shots.path(), "app-sync.png").await;
 
-    // A file that is not a bundle is refused, and says so.
-    choose_file(&page, "#bundle-file", &ledger).await;
-    js(&page, "document.getElementById('bundle-import').click()").await;
-    let why = until(
-        &page,
-        "the refusal",
-        "document.getElementById('bundle-refused')?.textContent",
-    )
-    .await;
-    assert!(
-        why.as_str().is_some_and(|w| w.contains("不是群建同步包")),
-        "{why}"
+    // Another township's bundle, and a file that is not a bundle, are
+    // refused and say why.
+    let foreign = scratch.replica_file("foreign");
+    let foreign_env = [
+        ("QUNJIAN_TOKEN", foreign_token.as_str()),
+        ("QUNJIAN_DOC", foreign_url.as_str()),
+    ];
+    ok(qunjian(
+        &foreign,
+        &foreign_env,
+        &["sync", "--server", &sync_url],
+    ));
+    let foreign_bundle = files.path().join("dongshan.qjb");
+    ok(qunjian(
+        &foreign,
+        &foreign_env,
+        &[
+            "bundle",
+            "export",
+            "--all",
+            "-o",
+            foreign_bundle.to_str().unwrap(),
+        ],
+    ));
+    for (file, why) in [(&foreign_bundle, "另一个乡镇"), (&ledger, "不是群建同步包")] {
+        js(
+            &page,
+            "document.getElementById('bundle-result').innerHTML = ''",
+        )
+        .await;
+        choose_file(&page, "#bundle-file", file).await;
+        js(&page, "document.getElementById('bundle-import').click()").await;
+        let shown = until(
+            &page,
+            "the refusal",
+            "document.getElementById('bundle-refused')?.textContent",
+        )
+        .await;
+        assert!(shown.as_str().is_some_and(|w| w.contains(why)), "{shown}");
+    }
+    let names = unit_names(&page).await;
+    assert_eq!(
+        names.len(),
+        4,
+        "nothing came from the refused files: {names:?}"
     );
 
     eprintln!("browser part took {:?}", started.elapsed());

@@ -243,7 +243,12 @@ mod tests {
         let ledger = read_bytes(&template, "上传.xlsx").expect("the template reads back");
         assert_eq!(ledger.sheets.len(), SheetKind::ALL.len());
         // The example rows are skipped: a blank template holds no rows.
-        assert!(ledger.sheets.iter().all(|s| s.rows.is_empty() && s.errors.is_empty()));
+        assert!(
+            ledger
+                .sheets
+                .iter()
+                .all(|s| s.rows.is_empty() && s.errors.is_empty())
+        );
         let Err(LedgerError::Read { path, .. }) = read_bytes(b"not a workbook", "上传.xlsx")
         else {
             panic!("garbage is not a workbook");

@@ -115,7 +115,7 @@ async fn run(app: &App, body: Result<Bytes, BytesRejection>, dry_run: bool) -> A
     let (_, township) = app.sessions.township().await?;
     let read = ledger::read_bytes(&bytes, "上传的台账").map_err(refused_file)?;
     let report = ledger::import(&township, &read, dry_run).map_err(refused_file)?;
-    if !dry_run && !(report.added.is_empty() && report.updated.is_empty()) {
+    if !dry_run && (!report.added.is_empty() || !report.updated.is_empty()) {
         app.sessions.kick.notify_one();
     }
     Ok(Json(report_json(&report)).into_response())
@@ -147,7 +147,9 @@ fn report_json(report: &ImportReport) -> Value {
     let refused: Vec<Value> = report
         .refused
         .iter()
-        .map(|e| json!({ "sheet": e.sheet, "row": e.row, "column": e.column, "message": e.message }))
+        .map(
+            |e| json!({ "sheet": e.sheet, "row": e.row, "column": e.column, "message": e.message }),
+        )
         .collect();
     let mut names: Vec<&str> = SheetKind::ALL.iter().map(|k| k.sheet_name()).collect();
     let all_rows = report

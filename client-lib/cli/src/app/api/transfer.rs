@@ -98,7 +98,7 @@ async fn export(State(app): State<Arc<App>>, Query(q): Query<ExportQuery>) -> Ap
 /// township's, or a damaged one, is refused and changes nothing.
 async fn import(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>) -> ApiResult {
     let bytes = upload(body)?;
-    let (session, _) = app.sessions.township().await?;
+    let (session, township) = app.sessions.township().await?;
     let imported = session
         .replica
         .import_bundle(&bytes, Some(&session.doc))
@@ -108,8 +108,10 @@ async fn import(State(app): State<Arc<App>>, body: Result<Bytes, BytesRejection>
         // Pass what it brought on to the county when online.
         app.sessions.kick.notify_one();
     }
+    let (doc, _) = township.document()?;
     Ok(Json(json!({
         "township": imported.township,
+        "township_name": doc.meta.township_name,
         "new_changes": imported.new_changes,
         "heads": imported.heads,
     }))

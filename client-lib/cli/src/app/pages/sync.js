@@ -83,7 +83,8 @@ async function refresh() {
       <section class="column"><h3>最近一次同步</h3><table id="last-result" class="facts">${resultRows(s.last_result)}</table></section>
       <section class="column"><h3>最近一次有修改往来的同步</h3><table id="last-moved" class="facts">${s.last_moved ? resultRows(s.last_moved)
         : `<tr><td class="muted">本次启动后还没有发送或收到过修改。</td></tr>`}</table></section>
-    </div>`;
+    </div>
+    <p class="muted small">应用连着服务器时修改随时往来，所以按“自上次同步以来”计：发送是本机做的修改，收到是从县里或导入的同步包来的修改。</p>`;
   main.dataset.syncAt = s.last_result?.at || "";
 }
 
@@ -131,7 +132,7 @@ async function importBundle(ev) {
   try {
     const r = await upload("/api/bundle/import", file);
     out.innerHTML = r.new_changes
-      ? `<p id="bundle-done" class="notice ok" data-new="${r.new_changes}">已导入乡镇 ${esc(r.township)} 的 <b>${r.new_changes}</b> 个修改。</p>`
+      ? `<p id="bundle-done" class="notice ok" data-new="${r.new_changes}">已导入${esc(r.township_name)}（${esc(r.township)}）的 <b>${r.new_changes}</b> 个修改。</p>`
       : `<p id="bundle-done" class="notice" data-new="0">同步包里的修改本机都已有，未改变。</p>`;
     edited();
     await refresh();
