@@ -62,12 +62,15 @@ pub struct SyncSummary {
 }
 
 /// The changes a document holds beyond some earlier heads, by origin.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChangesSince {
     /// Made through this handle of the document (its actor): edits here.
     pub made_here: usize,
     /// Made elsewhere and received (from the server, or a bundle).
     pub from_elsewhere: usize,
+    /// The heads counted up to, sorted hex: the next count starts there,
+    /// so a change arriving just after this one is counted next time.
+    pub heads: Vec<String>,
 }
 
 /// The changes in `doc` that are not ancestors of `heads` (sorted hex, as
@@ -83,7 +86,10 @@ pub fn changes_since(doc: &automerge::Automerge, heads: &[String]) -> ChangesSin
         .filter(|h| doc.get_change_by_hash(h).is_some())
         .collect();
     let me = doc.get_actor();
-    let mut since = ChangesSince::default();
+    let mut since = ChangesSince {
+        heads: qunjian_shared::doc_json::heads_hex(&doc.get_heads()),
+        ..ChangesSince::default()
+    };
     for change in doc.get_changes_meta(&heads) {
         if change.actor.as_ref() == me {
             since.made_here += 1;
@@ -193,21 +199,18 @@ mod tests {
         edit(&mut there, "c");
         edit(&mut there, "d");
         here.merge(&mut there).unwrap();
+        let since = changes_since(&here, &before);
+        assert_eq!((since.made_here, since.from_elsewhere), (1, 2));
         assert_eq!(
-            changes_since(&here, &before),
-            ChangesSince {
-                made_here: 1,
-                from_elsewhere: 2
-            }
+            since.heads,
+            qunjian_shared::doc_json::heads_hex(&here.get_heads())
         );
+        // Counting from where it ended finds nothing new.
+        let again = changes_since(&here, &since.heads);
+        assert_eq!((again.made_here, again.from_elsewhere), (0, 0));
         // Heads it does not hold count as none: everything is since.
         let unknown = vec!["00".repeat(32)];
-        assert_eq!(
-            changes_since(&here, &unknown),
-            ChangesSince {
-                made_here: 2,
-                from_elsewhere: 2
-            }
-        );
+        let all = changes_since(&here, &unknown);
+        assert_eq!((all.made_here, all.from_elsewhere), (2, 2));
     }
 }

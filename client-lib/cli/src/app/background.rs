@@ -52,10 +52,12 @@ pub async fn sync_now(app: &App) {
     // What moved since the last sync: the summary counts only what moved
     // during this one, and the app's connection carries changes both ways
     // in between. The first sync of a run has no last sync to count from.
-    let township = session.replica.township(&session.doc).await.ok();
     let since_last = sessions.last().heads_after;
-    let moved = match (&township, &since_last) {
-        (Some(t), Some(heads)) if result.is_ok() => Some(t.changes_since(heads)),
+    let moved = match (&result, since_last) {
+        (Ok(_), Some(heads)) => match session.replica.township(&session.doc).await {
+            Ok(township) => Some(township.changes_since(&heads)),
+            Err(_) => None,
+        },
         _ => None,
     };
     sessions.note(|l| {
@@ -64,11 +66,14 @@ pub async fn sync_now(app: &App) {
             Ok(summary) => {
                 l.at = Some(SystemTime::now());
                 l.error = None;
-                l.heads_after = township.as_ref().map(|t| t.heads());
                 let mut ended = SyncResult::of(&summary);
-                if let Some(moved) = moved {
-                    ended.sent = moved.made_here;
-                    ended.received = moved.from_elsewhere;
+                match moved {
+                    Some(moved) => {
+                        ended.sent = moved.made_here;
+                        ended.received = moved.from_elsewhere;
+                        l.heads_after = Some(moved.heads);
+                    }
+                    None => l.heads_after = Some(summary.status.local_heads.clone()),
                 }
                 ended
             }

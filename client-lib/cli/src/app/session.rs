@@ -183,12 +183,11 @@ impl Sessions {
                 return Err(SetupError::Client(e));
             }
         };
-        let heads_after = replica.township(&doc).await.ok().map(|t| t.heads());
         if let Ok(mut last) = self.last.lock() {
             *last = LastSync::default();
             last.at = Some(SystemTime::now());
             last.ended(SyncResult::of(&summary));
-            last.heads_after = heads_after;
+            last.heads_after = Some(summary.status.local_heads.clone());
         }
         *current = Some(Session {
             replica,
