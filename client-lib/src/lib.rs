@@ -74,7 +74,7 @@ pub use replica::Replica;
 pub use rules_cache::{RulesInEffect, RulesSource};
 pub use status::{PROBE_WAIT, Status};
 pub use sync_status::SyncStatus;
-pub use sync_summary::{RULES_WAIT, SyncProgress, SyncSummary};
+pub use sync_summary::{ChangesSince, RULES_WAIT, SyncProgress, SyncSummary, changes_since};
 pub use tls::Tls;
 pub use township::Township;
 

@@ -61,6 +61,52 @@ pub struct SyncSummary {
     pub rules_error: Option<ClientError>,
 }
 
+/// The changes a document holds beyond some earlier heads, by origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangesSince {
+    /// Made through this handle of the document (its actor): edits here.
+    pub made_here: usize,
+    /// Made elsewhere and received (from the server, or a bundle).
+    pub from_elsewhere: usize,
+    /// The heads counted up to, sorted hex: the next count starts there,
+    /// so a change arriving just after this one is counted next time.
+    pub heads: Vec<String>,
+}
+
+/// The changes in `doc` that are not ancestors of `heads` (sorted hex, as
+/// [`Township::heads`](crate::Township::heads) gives them; heads the
+/// document does not hold are ignored), split by whether this document's
+/// actor made them. A replica that stays connected receives and sends
+/// between syncs, so what moved since the last sync is this, not what
+/// moved during the next one.
+pub fn changes_since(doc: &automerge::Automerge, heads: &[String]) -> ChangesSince {
+    let heads: Vec<ChangeHash> = heads
+        .iter()
+        .filter_map(|h| h.parse::<ChangeHash>().ok())
+        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .collect();
+    let me = doc.get_actor();
+    let mut since = ChangesSince {
+        heads: qunjian_shared::doc_json::heads_hex(&doc.get_heads()),
+        ..ChangesSince::default()
+    };
+    for change in doc.get_changes_meta(&heads) {
+        if change.actor.as_ref() == me {
+            since.made_here += 1;
+        } else {
+            since.from_elsewhere += 1;
+        }
+    }
+    since
+}
+
+impl crate::Township {
+    /// [`changes_since`] for this document.
+    pub fn changes_since(&self, heads: &[String]) -> ChangesSince {
+        self.read(|doc| changes_since(doc, heads))
+    }
+}
+
 impl Replica {
     /// Sync the document at `url` with the server at `server` (a ws:// or
     /// wss:// address) until both hold the same changes, or `timeout`
@@ -127,5 +173,44 @@ impl Replica {
             status,
             rules_error,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, Automerge, ROOT};
+
+    use super::*;
+
+    fn edit(doc: &mut Automerge, key: &str) {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, key, 1).unwrap();
+        tx.commit();
+    }
+
+    #[test]
+    fn changes_since_splits_edits_here_from_changes_received() {
+        let mut here = Automerge::new().with_actor(ActorId::from(b"here".as_slice()));
+        edit(&mut here, "a");
+        let mut there = here.fork().with_actor(ActorId::from(b"there".as_slice()));
+        let before = qunjian_shared::doc_json::heads_hex(&here.get_heads());
+        edit(&mut here, "b");
+        edit(&mut there, "c");
+        edit(&mut there, "d");
+        here.merge(&mut there).unwrap();
+        let since = changes_since(&here, &before);
+        assert_eq!((since.made_here, since.from_elsewhere), (1, 2));
+        assert_eq!(
+            since.heads,
+            qunjian_shared::doc_json::heads_hex(&here.get_heads())
+        );
+        // Counting from where it ended finds nothing new.
+        let again = changes_since(&here, &since.heads);
+        assert_eq!((again.made_here, again.from_elsewhere), (0, 0));
+        // Heads it does not hold count as none: everything is since.
+        let unknown = vec!["00".repeat(32)];
+        let all = changes_since(&here, &unknown);
+        assert_eq!((all.made_here, all.from_elsewhere), (2, 2));
     }
 }

@@ -5,7 +5,7 @@
 //!   kind ([`SheetKind`]), Chinese headers (each with a note giving the
 //!   field's code), every enum as a dropdown of its Chinese labels, and one
 //!   example row (a cell of it starts with `示例`, so importing it skips it).
-//! - [`read`]: a filled workbook (calamine) as rows of strings, keyed by
+//! - [`read`] / [`read_bytes`]: a filled workbook (calamine) as rows of strings, keyed by
 //!   field code; a column is found by its Chinese header or its code.
 //! - [`unit_row`], [`person_row`], [`activity_row`], [`honor_row`],
 //!   [`visit_row`]: pure parsing of one row
@@ -25,7 +25,7 @@ mod template;
 
 pub use columns::SheetKind;
 pub use import::{ImportReport, RowOutcome, import};
-pub use read::{Ledger, LedgerRow, LedgerSheet, read};
+pub use read::{Ledger, LedgerRow, LedgerSheet, read, read_bytes};
 pub use rows::{
     ActivityRow, HonorRow, PersonRow, VisitRow, activity_row, honor_row, person_row, unit_row,
     visit_row,

@@ -3,9 +3,10 @@
 //! `.0`, Excel dates as `YYYY-MM-DD`.
 
 use std::collections::BTreeMap;
+use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, Reader, Sheets, open_workbook_auto, open_workbook_auto_from_rs};
 use chrono::{Duration, NaiveDate};
 
 use super::columns::{SheetKind, is_example};
@@ -66,7 +67,27 @@ pub fn read(path: &Path) -> Result<Ledger, LedgerError> {
         path: path.display().to_string(),
         reason,
     };
-    let mut workbook = open_workbook_auto(path).map_err(|e| fail(e.to_string()))?;
+    let workbook = open_workbook_auto(path).map_err(|e| fail(e.to_string()))?;
+    sheets(workbook, fail)
+}
+
+/// Read a workbook from its bytes (a file uploaded to a web page, which
+/// has no path); `name` says which file in an error.
+pub fn read_bytes(bytes: &[u8], name: &str) -> Result<Ledger, LedgerError> {
+    let fail = |reason: String| LedgerError::Read {
+        path: name.to_string(),
+        reason,
+    };
+    let workbook =
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| fail(e.to_string()))?;
+    sheets(workbook, fail)
+}
+
+/// The recognised sheets of an open workbook.
+fn sheets<RS: std::io::Read + std::io::Seek>(
+    mut workbook: Sheets<RS>,
+    fail: impl Fn(String) -> LedgerError,
+) -> Result<Ledger, LedgerError> {
     let mut found: Vec<LedgerSheet> = Vec::new();
     let mut unknown_sheets = Vec::new();
     for name in workbook.sheet_names() {
@@ -214,5 +235,24 @@ mod tests {
         assert_eq!(s.rows.len(), 1);
         assert_eq!(s.rows[0].row, 4);
         assert_eq!(s.rows[0].cells["employees"], "20");
+    }
+
+    #[test]
+    fn ledger_reads_from_bytes_as_from_a_file() {
+        let template = crate::ledger::template().expect("the template");
+        let ledger = read_bytes(&template, "上传.xlsx").expect("the template reads back");
+        assert_eq!(ledger.sheets.len(), SheetKind::ALL.len());
+        // The example rows are skipped: a blank template holds no rows.
+        assert!(
+            ledger
+                .sheets
+                .iter()
+                .all(|s| s.rows.is_empty() && s.errors.is_empty())
+        );
+        let Err(LedgerError::Read { path, .. }) = read_bytes(b"not a workbook", "上传.xlsx")
+        else {
+            panic!("garbage is not a workbook");
+        };
+        assert_eq!(path, "上传.xlsx");
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use qunjian_client::{ClientError, Replica, Tls, Township};
+use qunjian_client::{ClientError, Replica, SyncSummary, Tls, Township};
 use tokio::sync::{Notify, RwLock};
 
 /// A replica with its document open.
@@ -29,6 +29,41 @@ pub struct LastSync {
     /// Why it failed, in words for the header; `None` after a success.
     pub error: Option<String>,
     pub running: bool,
+    /// The last attempt that ended, for the 同步 page.
+    pub result: Option<SyncResult>,
+    /// The last sync that sent or received anything: background syncs
+    /// with nothing to do would otherwise hide it a few seconds later.
+    pub moved: Option<SyncResult>,
+    /// The document's heads when the last sync ended: what moved since
+    /// counts for the next one, as a connected replica sends and receives
+    /// in between (`Township::changes_since`).
+    pub heads_after: Option<Vec<String>>,
+}
+
+/// One sync attempt, as it ended.
+#[derive(Clone)]
+pub struct SyncResult {
+    /// When it ended.
+    pub at: SystemTime,
+    pub elapsed: Duration,
+    /// Changes sent to and received from the county (0 when it failed).
+    pub sent: usize,
+    pub received: usize,
+    /// Why it failed, in words; `None` after a success.
+    pub error: Option<String>,
+    /// Why the county's rules could not be fetched after a success (the
+    /// cached ones stay in effect).
+    pub rules_error: Option<String>,
+}
+
+impl LastSync {
+    /// Keep how an attempt ended.
+    pub fn ended(&mut self, result: SyncResult) {
+        if result.sent > 0 || result.received > 0 {
+            self.moved = Some(result.clone());
+        }
+        self.result = Some(result);
+    }
 }
 
 /// The app's replica, or none yet.
@@ -138,19 +173,21 @@ impl Sessions {
             .sync_once(&doc, server, FIRST_SYNC_WAIT, |_| {})
             .await
         {
-            Ok(_) => replica.remember_token(),
+            Ok(summary) => replica.remember_token().map(|()| summary),
             Err(e) => Err(e),
         };
-        if let Err(e) = synced {
-            replica.close().await;
-            return Err(SetupError::Client(e));
-        }
+        let summary = match synced {
+            Ok(summary) => summary,
+            Err(e) => {
+                replica.close().await;
+                return Err(SetupError::Client(e));
+            }
+        };
         if let Ok(mut last) = self.last.lock() {
-            *last = LastSync {
-                at: Some(SystemTime::now()),
-                error: None,
-                running: false,
-            };
+            *last = LastSync::default();
+            last.at = Some(SystemTime::now());
+            last.ended(SyncResult::of(&summary));
+            last.heads_after = Some(summary.status.local_heads.clone());
         }
         *current = Some(Session {
             replica,
@@ -182,6 +219,32 @@ impl Sessions {
     /// How the last sync went.
     pub fn last(&self) -> LastSync {
         self.last.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl SyncResult {
+    /// A sync that succeeded, ending now.
+    pub fn of(summary: &SyncSummary) -> SyncResult {
+        SyncResult {
+            at: SystemTime::now(),
+            elapsed: summary.elapsed,
+            sent: summary.sent,
+            received: summary.received,
+            error: None,
+            rules_error: summary.rules_error.as_ref().map(|e| e.to_string()),
+        }
+    }
+
+    /// An attempt that failed after `elapsed`, for `why`.
+    pub fn failed(elapsed: Duration, why: String) -> SyncResult {
+        SyncResult {
+            at: SystemTime::now(),
+            elapsed,
+            sent: 0,
+            received: 0,
+            error: Some(why),
+            rules_error: None,
+        }
     }
 }
 

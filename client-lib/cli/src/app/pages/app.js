@@ -90,7 +90,15 @@ function setupPage() {
   });
 }
 
-async function route() {
+// One route at a time, in order: a hash changed while a page is still
+// loading draws its page after that one, never both at once.
+let routing = Promise.resolve();
+function route() {
+  routing = routing.then(routeNow, routeNow);
+  return routing;
+}
+
+async function routeNow() {
   const status = await refreshStatus();
   if (!status || status.setup_needed) return;
   const hash = location.hash || "#/overview";
