@@ -187,7 +187,8 @@ const repo = new Repo({
 function toJSON(value) {
   if (value === null || value === undefined) return null
   if (value instanceof ImmutableString) return value.toString()
-  // @automerge/automerge 3 reads a uint as a BigInt (JSON.stringify refuses those).
+  // @automerge/automerge 3 reads a uint as a BigInt (JSON.stringify refuses
+  // those): schema-1 documents and the "uint" style still hold some.
   if (typeof value === "bigint") return Number(value)
   if (Array.isArray(value)) return value.map(toJSON)
   if (value instanceof Date) return value.toISOString()
