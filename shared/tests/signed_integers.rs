@@ -221,7 +221,7 @@ fn a_schema_1_document_migrates_to_signed_numbers_and_reads_the_same() {
     before.meta.schema = 2;
     assert_eq!(typed(&doc), before, "the migration changed no value");
     assert_eq!(
-        doc.get(&unit_obj(&doc, &unit), "x_app_visits")
+        doc.get(unit_obj(&doc, &unit), "x_app_visits")
             .expect("get")
             .map(|(v, _)| v.to_string()),
         Some("3".to_string()),
