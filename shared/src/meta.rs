@@ -14,8 +14,9 @@ use automerge::{
 use serde::{Deserialize, Serialize};
 
 /// The document shape this code writes. Older documents are migrated on open
-/// (see DESIGN.md, "One document per township").
-pub const SCHEMA_VERSION: u64 = 1;
+/// (see DESIGN.md, "One document per township"; `migrate.rs` lists the
+/// versions). 2: every whole number is a signed integer.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// 乡 / 镇 / 街道: the three kinds of township.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,7 +146,8 @@ impl TownshipMeta {
             },
             |tx| {
                 let meta = tx.put_object(ROOT, "meta", automerge::ObjType::Map)?;
-                tx.put(&meta, "schema", self.schema)?;
+                // Signed, as every number we write (schema/integer.rs).
+                tx.put(&meta, "schema", crate::schema::integer::scalar(self.schema))?;
                 tx.put(&meta, "township_code", self.township_code.as_str())?;
                 tx.put(&meta, "township_name", self.township_name.as_str())?;
                 tx.put(&meta, "township_kind", self.township_kind.as_str())?;

@@ -24,8 +24,14 @@ pub struct Migration {
     pub apply: fn(&mut Transaction<'_>) -> Result<(), AutomergeError>,
 }
 
-/// The migrations of this code base. Empty while the schema is at 1.
-pub const MIGRATIONS: &[Migration] = &[];
+mod signed_integers;
+
+/// The migrations of this code base, one per version step.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    from: 1,
+    description: "整数改存为有符号整数（JavaScript 读作普通数字）",
+    apply: signed_integers::apply,
+}];
 
 /// Why a document could not be migrated.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +109,11 @@ pub fn migrate(
                     Some((Value::Object(ObjType::Map), id)) => id,
                     _ => return Err(AutomergeError::InvalidObjId("meta".into())),
                 };
-                tx.put(&meta, "schema", step.from + 1)?;
+                tx.put(
+                    &meta,
+                    "schema",
+                    crate::schema::integer::scalar(step.from + 1),
+                )?;
                 Ok(())
             },
         )

@@ -1,7 +1,8 @@
 //! The migration framework, proven with a test migration (schema 1 → 2:
 //! mark every organization with a founding date as formed): running it
 //! twice changes nothing, and two devices migrating the same document
-//! concurrently, from different histories, merge to one result.
+//! concurrently, from different histories, merge to one result. The real
+//! migrations of `MIGRATIONS` are tested in `signed_integers.rs`.
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ActorId, Automerge, AutomergeError, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -48,7 +49,8 @@ fn schema_of(doc: &Automerge) -> u64 {
 
 /// A schema-1 document whose union has a date but no `formed` flag.
 fn old_document() -> (Automerge, String) {
-    let meta = TownshipMeta::new("330825401", "模环乡", TownshipKind::Xiang, "").expect("meta");
+    let mut meta = TownshipMeta::new("330825401", "模环乡", TownshipKind::Xiang, "").expect("meta");
+    meta.schema = 1;
     let mut doc = meta.new_document().expect("doc");
     let mut unit = Unit::new("浙江某机械有限公司", UnitKind::Enterprise);
     unit.union.established = Some(Date::ymd(2021, 6, 1).expect("date"));

@@ -43,6 +43,14 @@
 //                                         "fields" sets more of its scalars; replies id
 //   {"cmd":"set","url","path":[...],"value","style"}
 //                                         put one scalar into an existing map
+//   {"cmd":"write_township","url"}        a whole township written the way
+//                                         docs/SCHEMA.md tells a JS app to: a unit
+//                                         of each kind with its organizations, people
+//                                         with roles, a 推优 with three steps, an
+//                                         activity, an honor, a visit; replies ids
+//   {"cmd":"stringify","url"}             JSON.stringify(handle.doc()) as is (no
+//                                         conversion): replies text, or fails with
+//                                         the error it throws
 //   {"cmd":"wait","url","path":[...],"equals"}
 //                                         until the value at path (as JSON) equals
 //   {"cmd":"wait_connected"}              until a peer (the server) is connected
@@ -54,11 +62,12 @@
 //   {"cmd":"exit"}                        flush, disconnect, exit 0
 //
 // "style" says how values are written:
-//   "canonical": strings as ImmutableString (scalar str), integers as Uint,
-//                as docs/SCHEMA.md asks of apps;
+//   "canonical": strings as ImmutableString (scalar str), integers as plain
+//                JS numbers (a signed int), as docs/SCHEMA.md asks of apps;
 //   "plain":     plain JS values, the library's defaults (a string becomes a
-//                Text object, an integer a signed int), which the Qunjian
-//                reader accepts too.
+//                Text object), which the Qunjian reader accepts too;
+//   "uint":      as canonical, but integers as `new Uint(n)`, the way
+//                schema 1 asked (still read, not written any more).
 
 import { createInterface } from "node:readline"
 import { isDeepStrictEqual } from "node:util"
@@ -178,7 +187,8 @@ const repo = new Repo({
 function toJSON(value) {
   if (value === null || value === undefined) return null
   if (value instanceof ImmutableString) return value.toString()
-  // @automerge/automerge 3 reads a uint as a BigInt (JSON.stringify refuses those).
+  // @automerge/automerge 3 reads a uint as a BigInt (JSON.stringify refuses
+  // those): schema-1 documents and the "uint" style still hold some.
   if (typeof value === "bigint") return Number(value)
   if (Array.isArray(value)) return value.map(toJSON)
   if (value instanceof Date) return value.toISOString()
@@ -195,12 +205,12 @@ function toJSON(value) {
 
 /** A JSON value from a command, as the given style stores it. */
 function encode(value, style) {
-  if (style !== "canonical" && style !== "plain") throw new Error(`style must be "canonical" or "plain", not ${JSON.stringify(style)}`)
+  if (!["canonical", "plain", "uint"].includes(style)) throw new Error(`style must be "canonical", "plain" or "uint", not ${JSON.stringify(style)}`)
   if (style === "plain" || value === null || typeof value === "boolean") return value
   if (typeof value === "string") return new ImmutableString(value)
   if (typeof value === "number") {
-    if (!Number.isInteger(value) || value < 0) throw new Error(`canonical numbers are unsigned integers, not ${value}`)
-    return new Uint(value)
+    if (!Number.isInteger(value) || value < 0) throw new Error(`counts and years are whole numbers, not ${value}`)
+    return style === "uint" ? new Uint(value) : value
   }
   throw new Error(`only scalars are written, not ${JSON.stringify(value)}`)
 }
@@ -223,6 +233,117 @@ function at(doc, path) {
     v = v[key]
   }
   return v
+}
+
+// --- a township, as docs/SCHEMA.md ("Writing from JavaScript") says ------------
+
+/**
+ * Write a whole township into `handle` the documented way: every string but
+ * activity notes an ImmutableString, numbers plain JS numbers, dates
+ * "YYYY-MM-DD" strings, absent values null, sets as {key: true} maps, each
+ * record created in one change with its nested maps, 推优 steps one change
+ * each. Keep in step with the example in docs/SCHEMA.md.
+ */
+function writeTownship(handle) {
+  const S = (text) => new ImmutableString(text)
+  const org = (extra) => ({ formed: false, established: null, ...extra })
+  const newUnit = (name, kind, fields = {}) => ({
+    name: S(name), kind: S(kind),
+    parent: null, credit_code: null,
+    employees: null, female_staff: null, youth: null, opened: null,
+    archived: false,
+    party_org: org({ form: null, rating: null }),
+    union: org({ independent: null, chair: null, female_workers_committee: null }),
+    league: org({ secretary: null }),
+    women_org: org({ form: null, chair: null, chair_full_time: null }),
+    womens_home: org({}),
+    ...fields,
+  })
+  const ids = { units: {} }
+  const add = (map, record, message) => {
+    const id = uuidv7()
+    handle.change((doc) => { doc[map][id] = record }, { message })
+    return id
+  }
+
+  // A unit of each kind; the enterprise sits in the park.
+  const park = add("units", newUnit("城东工业园区", "park"), "js: add park")
+  ids.units.park = park
+  ids.units.village = add("units", newUnit("东门村", "village", {
+    party_org: org({ formed: true, form: S("general_branch"), rating: S("excellent"), established: S("1998-07-01") }),
+    union: org({ independent: null, chair: null, female_workers_committee: null }),
+    league: org({ formed: true, established: S("2005-05-04"), secretary: S("王磊") }),
+    women_org: org({ formed: true, form: S("federation"), established: S("2016-09-20"), chair: S("李秀英"), chair_full_time: false }),
+    womens_home: org({ formed: true, established: S("2017-03-08") }),
+  }), "js: add village")
+  ids.units.community = add("units", newUnit("城南社区", "community", {
+    women_org: org({ formed: true, form: S("federation"), established: S("2018-03-08"), chair: S("吴芳"), chair_full_time: true }),
+  }), "js: add community")
+  ids.units.enterprise = add("units", newUnit("衢龙机械有限公司", "enterprise", {
+    parent: S(park),
+    credit_code: S("91330825MA2B3C4D52"),
+    employees: 120, female_staff: 45, youth: 18,
+    opened: S("2012-05-20"),
+    party_org: org({ formed: true, form: S("branch"), rating: S("qualified"), established: S("2013-07-01") }),
+    union: org({ formed: true, established: S("2013-03-01"), independent: true, chair: S("赵建国"), female_workers_committee: true }),
+    league: org({ formed: true, established: S("2015-05-04"), secretary: S("陈丽") }),
+    women_org: org({ formed: true, form: S("work_committee"), established: S("2019-03-08"), chair: S("周敏"), chair_full_time: false }),
+  }), "js: add enterprise")
+  ids.units.social_org = add("units", newUnit("城关镇志愿者协会", "social_org", { employees: 12, female_staff: 7, youth: 5 }), "js: add social org")
+  ids.units.agency = add("units", newUnit("城关镇人民政府", "agency", { employees: 86 }), "js: add agency")
+  ids.units.institution = add("units", newUnit("城关镇中心小学", "institution", { employees: 64, female_staff: 40 }), "js: add institution")
+
+  // Later, on any device: one scalar at a time into the existing maps.
+  handle.change((doc) => {
+    const u = doc.units[ids.units.community]
+    u.union.formed = true
+    u.union.established = S("2020-05-01")
+    u.employees = 15
+  }, { message: "js: community forms its union" })
+
+  ids.person = add("people", {
+    name: S("陈丽"), gender: S("female"), birth_year: 1996,
+    unit: S(ids.units.enterprise), party_stage: S("activist"),
+    roles: { league_secretary: true },
+    archived: false,
+  }, "js: add person")
+  ids.chair = add("people", {
+    name: S("李秀英"), gender: S("female"), birth_year: 1975,
+    unit: S(ids.units.village), party_stage: S("member"),
+    roles: { womens_director: true, two_committees: true },
+    archived: false,
+  }, "js: add women's director")
+
+  ids.nomination = add("nominations", {
+    person: S(ids.person), organization: S("league"), unit: S(ids.units.enterprise),
+    year: 2025, direct: false,
+    steps: { assembly: null, inspection: null, approval: null, upper_review: null, recommended: null, party_decision: null },
+    archived: false,
+  }, "js: nominate")
+  const step = (name, value) => handle.change((doc) => { doc.nominations[ids.nomination].steps[name] = value }, { message: `js: step ${name}` })
+  step("assembly", { date: S("2025-03-15"), attendance: 36, votes_for: 33 })
+  step("inspection", { date: S("2025-04-02"), inspector: S("张伟"), summary: S("工作积极，群众公认") })
+  step("approval", { date: S("2025-04-20"), reason: S("团支部书记，表现突出") })
+
+  ids.activity = add("activities", {
+    organizations: { union: true, women: true },
+    kind: S("training"), title: S("女职工权益保护培训"), date: S("2025-03-08"),
+    units: { [ids.units.enterprise]: true, [ids.units.village]: true },
+    participants: 40, women_participants: 32,
+    notes: "县总工会讲师授课；会后座谈。",
+    archived: false,
+  }, "js: add activity")
+  ids.honor = add("honors", {
+    title: S("womens_civilized_post"), level: S("county"), year: 2024,
+    recipient_unit: S(ids.units.enterprise), recipient_person: null,
+    archived: false,
+  }, "js: add honor")
+  ids.visit = add("visits", {
+    cadre: S("县妇联 刘芳"), unit: S(ids.units.enterprise), date: S("2025-05-10"),
+    purpose: S("指导妇工委换届"), notes: S("已召开妇女大会"),
+    archived: false,
+  }, "js: add visit")
+  return { ids, heads: handle.heads() }
 }
 
 // --- waiting ----------------------------------------------------------------
@@ -304,7 +425,8 @@ const commands = {
       doc.units[id] = unit
       // Scalars put one by one into the new map, not inside the literal
       // above: @automerge/automerge 3.5.0 stores a Uint nested in an object
-      // literal as a map {value: n}, not as a uint (ImmutableString nests fine).
+      // literal as a map {value: n}, not as a uint (ImmutableString and
+      // plain numbers nest fine). The "uint" style needs this.
       for (const [k, v] of Object.entries(fields)) doc.units[id][k] = s(v)
     }, { message: `js: add unit ${id}` })
     return { id, heads: handle.heads() }
@@ -323,6 +445,16 @@ const commands = {
       parent[key] = encoded
     }, { message: `js: set ${path.join(".")}` })
     return { heads: handle.heads() }
+  },
+
+  async write_township({ url }, timeoutMs) {
+    return writeTownship(await handleOf(url, timeoutMs))
+  },
+
+  async stringify({ url }, timeoutMs) {
+    const handle = await handleOf(url, timeoutMs)
+    // What an app does first; throws on a BigInt (an Automerge uint).
+    return { text: JSON.stringify(handle.doc()) }
   },
 
   async wait({ url, path, equals }, timeoutMs) {

@@ -1,7 +1,10 @@
 //! Interop with JavaScript automerge-repo 2.5.6 (the pinned packages of
 //! `tests/interop`): a JS client on our county server, our Rust replicas
 //! through the reference JS sync server, JS edits made while our server
-//! was down merging with Rust ones, and JS clients our server refuses.
+//! was down merging with Rust ones, JS clients our server refuses, and a
+//! whole township written from JS the way docs/SCHEMA.md says, which the
+//! county's reports read in full (and which, like every document our code
+//! writes, `JSON.stringify` takes in JS: no `uint`, so no `BigInt`).
 //!
 //! On our server every peer holds its own token: the JS client asks
 //! `/api/me` for the peer id its token is bound to and dials with
@@ -330,7 +333,10 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     );
     let found = js.call(json!({"cmd": "find", "url": url})).await;
     assert_eq!(found["doc"]["meta"]["township_code"], json!(code));
-    assert_eq!(found["doc"]["meta"]["schema"], json!(1));
+    assert_eq!(
+        found["doc"]["meta"]["schema"],
+        json!(qunjian_shared::SCHEMA_VERSION)
+    );
     let seen = &found["doc"]["units"][&village_id];
     assert_eq!(seen["name"], json!("城关村"), "{found}");
     assert_eq!(seen["kind"], json!("village"));
@@ -350,7 +356,9 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
         js.call(json!({"cmd": "set", "url": url, "path": path, "value": value, "style": "plain"}))
             .await;
     }
-    // ... and adds an enterprise the canonical way (ImmutableString, Uint).
+    // ... and adds an enterprise the canonical way (ImmutableString, plain
+    // numbers), with one count the way schema 1 asked (`new Uint`), which
+    // still reads.
     let added = js
         .call(json!({
             "cmd": "add_unit", "url": url, "style": "canonical",
@@ -360,17 +368,23 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
         }))
         .await;
     let js_unit_id = added["id"].as_str().expect("unit id").to_string();
+    js.call(
+        json!({"cmd": "set", "url": url, "path": ["units", js_unit_id, "youth"],
+                   "value": 18, "style": "uint"}),
+    )
+    .await;
     js.call(json!({"cmd": "wait_synced", "url": url})).await;
 
     // Our client reads both through the typed API.
     let enterprise = eventually(SYNC, "the JS unit reaches the Rust replica", async || {
-        unit_of(&township, &js_unit_id)
+        unit_of(&township, &js_unit_id).filter(|u| u.youth.is_some())
     })
     .await;
     assert_eq!(enterprise.name, "某纸业公司");
     assert_eq!(enterprise.kind, UnitKind::Enterprise);
     assert_eq!(enterprise.employees, Some(120));
     assert_eq!(enterprise.female_staff, Some(45));
+    assert_eq!(enterprise.youth, Some(18));
     assert_eq!(
         enterprise.credit_code.as_deref(),
         Some("91330825MA2DGX1X2W")
@@ -397,7 +411,8 @@ async fn a_js_client_reads_and_writes_a_township_on_our_server() {
     let at = |unit: &str, field: &str| stored_kind(&township, &["units", unit, field]);
     assert_eq!(at(&js_unit_id, "name"), "str");
     assert_eq!(at(&js_unit_id, "kind"), "str");
-    assert_eq!(at(&js_unit_id, "employees"), "uint");
+    assert_eq!(at(&js_unit_id, "employees"), "int");
+    assert_eq!(at(&js_unit_id, "youth"), "uint");
     assert_eq!(at(&js_unit_id, "opened"), "str");
     assert_eq!(at(&village_id, "employees"), "int");
     assert_eq!(
@@ -879,4 +894,253 @@ async fn a_js_client_hears_synced_only_once_the_server_has_stored_its_change() {
     let stored = server.document(code).await.document;
     assert_eq!(stored["units"][&unit]["name"], "存不下村");
     js.exit().await;
+}
+
+// ---------------------------------------------------------------------------
+// e. A JavaScript app written by docs/SCHEMA.md
+
+/// Every value of the document that is an Automerge `uint`, as dotted paths.
+fn unsigned_values(township: &Township) -> Vec<String> {
+    township.read(|doc| {
+        let mut out = Vec::new();
+        let mut todo: Vec<(ObjId, String)> = vec![(automerge::ROOT, String::new())];
+        while let Some((obj, path)) = todo.pop() {
+            for key in doc.keys(&obj).collect::<Vec<_>>() {
+                let here = format!("{path}.{key}");
+                match doc.get(&obj, key.as_str()).expect("read") {
+                    Some((Value::Object(ObjType::Map), id)) => todo.push((id, here)),
+                    Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Uint(_)) => {
+                        out.push(here)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    })
+}
+
+/// The rows of report `name` for township `code`, as the county's admin sees them.
+async fn report_rows(server: &ServerProcess, name: &str, code: &str, more: &str) -> Vec<Json> {
+    let url = format!("{}/api/reports/{name}?township={code}{more}", server.http());
+    let table: Json = get_json_as(&url, &server.admin_token()).await;
+    table["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name}: no rows in {table}"))
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_js_app_writing_by_schema_md_makes_every_record_readable_by_the_county() {
+    interop_dir();
+    init_tracing();
+    let scratch = Scratch::new();
+    let code = "330825102";
+    let url = add_township(&scratch.data_dir(), code, "城关镇");
+    let rust_token = township_token(&scratch.data_dir(), code);
+    let js_token = township_token(&scratch.data_dir(), code);
+    let server = ServerProcess::start(&scratch.data_dir(), 0);
+
+    // Our client writes numbers first ...
+    let replica = connected_replica(
+        &scratch.replica_file("rust"),
+        &server.sync_url(),
+        &url,
+        &rust_token,
+    )
+    .await;
+    let township = replica.township(&url).await.expect("township");
+    let mut rust_unit = Unit::new("西门村", UnitKind::Village);
+    rust_unit.employees = Some(9);
+    rust_unit.youth = Some(3);
+    let rust_unit_id = township.add(&rust_unit).expect("add");
+    replica.wait_synced(&url, SYNC).await.expect("rust synced");
+
+    // ... and the JS app's first line works on them: no BigInt anywhere.
+    let mut js = JsClient::start("app", &server.sync_url(), Some(&js_token), None);
+    js.call(json!({"cmd": "find", "url": url})).await;
+    js.call(json!({"cmd": "wait", "url": url,
+                   "path": ["units", rust_unit_id, "employees"], "equals": 9}))
+        .await;
+    let text = js.call(json!({"cmd": "stringify", "url": url})).await;
+    let seen: Json = serde_json::from_str(text["text"].as_str().expect("text")).expect("JSON");
+    assert_eq!(
+        seen["meta"]["schema"],
+        json!(qunjian_shared::SCHEMA_VERSION)
+    );
+    assert_eq!(seen["units"][&rust_unit_id]["employees"], json!(9));
+    assert_eq!(seen["units"][&rust_unit_id]["name"], json!("西门村"));
+
+    // The JS app writes a whole township the way SCHEMA.md says.
+    let written = js.call(json!({"cmd": "write_township", "url": url})).await;
+    let ids = written["ids"].clone();
+    let id = |path: &[&str]| -> String {
+        let mut v = &ids;
+        for k in path {
+            v = &v[*k];
+        }
+        v.as_str()
+            .unwrap_or_else(|| panic!("no id {path:?} in {ids}"))
+            .to_string()
+    };
+    js.call(json!({"cmd": "wait_synced", "url": url})).await;
+    let text = js.call(json!({"cmd": "stringify", "url": url})).await;
+    assert!(
+        text["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("衢龙机械有限公司"))
+    );
+
+    // Our client reads every record, typed, with the values written.
+    let doc = eventually(
+        SYNC,
+        "the JS township reaches the Rust replica",
+        async || {
+            let (doc, _) = township.document().expect("hydrate");
+            (doc.visits.len() == 1 && doc.nominations.values().any(|n| n.steps.approval.is_some()))
+                .then_some(doc)
+        },
+    )
+    .await;
+    assert_all_readable(&township);
+    assert_eq!(doc.units.len(), 8, "a unit of each kind and ours");
+    let enterprise = &doc.units[&id(&["units", "enterprise"])];
+    assert_eq!(enterprise.employees, Some(120));
+    assert_eq!(enterprise.parent, Some(id(&["units", "park"])));
+    assert!(enterprise.union.formed && enterprise.union.female_workers_committee == Some(true));
+    assert_eq!(doc.units[&id(&["units", "community"])].employees, Some(15));
+    assert!(doc.units[&id(&["units", "community"])].union.formed);
+    let nomination = &doc.nominations[&id(&["nomination"])];
+    assert_eq!(nomination.year, 2025);
+    assert_eq!(
+        nomination.steps.assembly.as_ref().and_then(|s| s.votes_for),
+        Some(33)
+    );
+    assert_eq!(doc.people[&id(&["chair"])].roles.len(), 2);
+    assert_eq!(doc.activities[&id(&["activity"])].women_participants, 32);
+    assert_eq!(doc.honors[&id(&["honor"])].year, 2024);
+    // Stored as SCHEMA.md says: scalars, ints, Text only for notes.
+    let enterprise_id = id(&["units", "enterprise"]);
+    let activity_id = id(&["activity"]);
+    let nomination_id = id(&["nomination"]);
+    for (path, kind) in [
+        (vec!["units", &enterprise_id, "name"], "str"),
+        (vec!["units", &enterprise_id, "opened"], "str"),
+        (vec!["units", &enterprise_id, "employees"], "int"),
+        (vec!["units", &enterprise_id, "union", "chair"], "str"),
+        (
+            vec![
+                "nominations",
+                &nomination_id,
+                "steps",
+                "assembly",
+                "attendance",
+            ],
+            "int",
+        ),
+        (vec!["activities", &activity_id, "notes"], "text"),
+        (vec!["activities", &activity_id, "units"], "Map"),
+    ] {
+        assert_eq!(stored_kind(&township, &path), kind, "{}", path.join("."));
+    }
+    assert_eq!(unsigned_values(&township), Vec::<String>::new());
+
+    // The county's reports read it all.
+    let admin = server.admin_token();
+    let _ = &admin;
+    // The JS app wrote the visit last: once the county counts it, the
+    // projection holds everything.
+    let enterprise_name = "衢龙机械有限公司";
+    let visits = eventually(SYNC, "the server projects the JS township", async || {
+        let rows = report_rows(&server, "visits", code, "&year=2025").await;
+        rows.iter()
+            .any(|r| r["unit"] == enterprise_name && r["visits"] == 1)
+            .then_some(rows)
+    })
+    .await;
+    assert!(
+        visits.iter().any(|r| r["cadres"] == "县妇联 刘芳"),
+        "{visits:#?}"
+    );
+    let ours = |rows: Vec<Json>| -> Vec<Json> {
+        rows.into_iter()
+            .filter(|r| r["township_code"] == code)
+            .collect()
+    };
+
+    let coverage = ours(report_rows(&server, "coverage", code, "").await);
+    let target = |key: &str| -> (Json, Json) {
+        let row = coverage
+            .iter()
+            .find(|r| r["target_key"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {coverage:#?}"));
+        (row["required"].clone(), row["formed"].clone())
+    };
+    // The enterprise (120 staff, union formed) ...
+    assert_eq!(target("union_formation_100"), (json!(1), json!(1)));
+    // ... three villages and communities, one 妇女之家 (JS's village) ...
+    assert_eq!(target("womens_home_formation"), (json!(3), json!(1)));
+    // ... two federations, the community's chair full-time.
+    assert_eq!(target("federation_chair_full_time"), (json!(2), json!(1)));
+
+    let gaps = ours(report_rows(&server, "gaps", code, "").await);
+    for (unit, missing) in [
+        (id(&["units", "agency"]), "妇委会"),
+        (id(&["units", "institution"]), "妇委会"),
+        (id(&["units", "community"]), "妇女之家"),
+        (id(&["units", "social_org"]), "妇女工作联络员"),
+    ] {
+        assert!(
+            gaps.iter()
+                .any(|r| r["unit_id"] == unit.as_str() && r["missing"] == missing),
+            "{unit} should miss {missing}: {gaps:#?}"
+        );
+    }
+
+    let nominations = ours(report_rows(&server, "nominations", code, "&year=2025").await);
+    let league = nominations
+        .iter()
+        .find(|r| r["organization"] == "团组织")
+        .unwrap_or_else(|| panic!("no 团组织 row: {nominations:#?}"));
+    for key in [
+        "nominated",
+        "assembly",
+        "inspection",
+        "approval",
+        "women",
+        "under_35",
+    ] {
+        assert_eq!(league[key], json!(1), "{key}: {league}");
+    }
+    assert_eq!(league["out_of_order"], json!(0));
+
+    let activities = ours(report_rows(&server, "activities", code, "&year=2025").await);
+    for org in ["工会", "妇女组织"] {
+        assert!(
+            activities.iter().any(|r| r["organization"] == org
+                && r["participants"] == 40
+                && r["women_participants"] == 32),
+            "{org}: {activities:#?}"
+        );
+    }
+
+    let honors = ours(report_rows(&server, "honors", code, "&year=2024").await);
+    assert!(
+        honors
+            .iter()
+            .any(|r| r["title"] == "巾帼文明岗" && r["count"] == 1),
+        "{honors:#?}"
+    );
+
+    // Nothing the JS app wrote is unreadable, and nothing is in conflict.
+    let quality = ours(report_rows(&server, "quality", code, "").await);
+    let unreadable = qunjian_shared::validation::FindingRule::Unreadable.label();
+    assert!(
+        quality
+            .iter()
+            .all(|r| r["problem"] != unreadable && r["problem"] != "并发修改冲突"),
+        "{quality:#?}"
+    );
+    js.exit().await;
+    replica.close().await;
 }

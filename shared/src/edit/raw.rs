@@ -61,13 +61,10 @@ pub fn set(
     match value {
         serde_json::Value::String(s) => tx.put(&obj, *last, s.as_str())?,
         serde_json::Value::Bool(b) => tx.put(&obj, *last, *b)?,
-        serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            // Counts are unsigned in the schema; write them so.
-            (Some(u), _, _) => tx.put(&obj, *last, u)?,
-            (None, Some(i), _) => tx.put(&obj, *last, i)?,
-            (None, None, Some(f)) => tx.put(&obj, *last, f)?,
-            _ => tx.put(&obj, *last, n.to_string())?,
-        },
+        serde_json::Value::Number(n) => {
+            // Signed, so a JavaScript app reads a plain number (schema/integer.rs).
+            tx.put(&obj, *last, crate::schema::integer::from_json(n))?
+        }
         // Null, and (refused above) lists and maps.
         _ => tx.put(&obj, *last, ())?,
     }

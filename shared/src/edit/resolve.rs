@@ -75,12 +75,10 @@ fn put_json(
         J::Null => tx.put(obj, key, ())?,
         J::Bool(b) => tx.put(obj, key, *b)?,
         J::String(s) => tx.put(obj, key, s.as_str())?,
-        J::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => tx.put(obj, key, u)?,
-            (None, Some(i), _) => tx.put(obj, key, i)?,
-            (None, None, Some(f)) => tx.put(obj, key, f)?,
-            _ => tx.put(obj, key, n.to_string())?,
-        },
+        J::Number(n) => {
+            // Signed, so a JavaScript app reads a plain number (schema/integer.rs).
+            tx.put(obj, key, crate::schema::integer::from_json(n))?
+        }
         J::Object(fields) => {
             let child = tx.put_object(obj, key, ObjType::Map)?;
             for (k, v) in fields {

@@ -3,7 +3,7 @@
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::{Deserialize, Serialize};
 
-use super::lenient;
+use super::{integer, lenient};
 
 use super::organizations::OrgKind;
 use super::{Date, Record, Set};
@@ -39,11 +39,19 @@ pub struct Activity {
     #[serde(default)]
     pub units: Set<String>,
     /// 参加人数.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub participants: u32,
     /// 其中女性.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub women_participants: u32,
     /// 备注: the one field several people write together, so Automerge Text.

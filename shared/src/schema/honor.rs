@@ -3,7 +3,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use super::lenient;
+use super::{integer, lenient};
 
 use super::Record;
 use crate::string_enum;
@@ -41,7 +41,7 @@ pub struct Honor {
     /// 级别.
     pub level: HonorLevel,
     /// 年度.
-    #[autosurgeon(hydrate = "lenient::value")]
+    #[autosurgeon(hydrate = "lenient::value", reconcile = "integer::reconcile")]
     pub year: u16,
     /// The unit (id) honored.
     #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]

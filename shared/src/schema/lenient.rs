@@ -6,8 +6,9 @@
 //! whole record unreadable because another app used the library's
 //! defaults, so fields accept them: text from a scalar string or a Text
 //! object, counts from an unsigned or a non-negative signed integer (or an
-//! integral float). What we write ourselves stays canonical (scalar
-//! strings, unsigned integers).
+//! integral float). What we write ourselves stays canonical: scalar
+//! strings, and signed integers (`integer.rs`; schema 1 wrote unsigned
+//! ones, which older documents and other apps may still hold).
 
 use automerge::{ObjType, ScalarValue, Value};
 use autosurgeon::{HydrateError, Prop, ReadDoc, Text};

@@ -15,6 +15,7 @@ mod activity;
 mod date;
 mod field_cache;
 mod honor;
+pub mod integer;
 pub mod lenient;
 mod nomination;
 mod organizations;

@@ -9,7 +9,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use super::lenient;
+use super::{integer, lenient};
 
 use super::{Date, Record};
 use crate::string_enum;
@@ -78,11 +78,19 @@ pub struct AssemblyStep {
     /// 日期.
     pub date: Date,
     /// 应到/实到人数 (attendance).
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub attendance: Option<u32>,
     /// 赞成票.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub votes_for: Option<u32>,
 }
@@ -265,7 +273,7 @@ pub struct Nomination {
     #[autosurgeon(hydrate = "lenient::value")]
     pub unit: String,
     /// 年度.
-    #[autosurgeon(hydrate = "lenient::value")]
+    #[autosurgeon(hydrate = "lenient::value", reconcile = "integer::reconcile")]
     pub year: u16,
     /// Recommended directly by the upper organization (steps 1–3 skipped).
     #[autosurgeon(missing = "Default::default")]

@@ -3,7 +3,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use super::lenient;
+use super::{integer, lenient};
 
 use super::{Record, Set};
 use crate::string_enum;
@@ -60,7 +60,11 @@ pub struct Person {
     #[serde(default)]
     pub gender: Option<Gender>,
     /// 出生年份.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub birth_year: Option<u16>,
     /// The unit (id) the person belongs to.

@@ -4,7 +4,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use super::lenient;
+use super::{integer, lenient};
 
 use super::organizations::{Formed, League, OrgKind, PartyOrg, Union, WomenOrg, WomensHome};
 use super::{Date, Record};
@@ -47,15 +47,27 @@ pub struct Unit {
     #[serde(default)]
     pub credit_code: Option<String>,
     /// 职工人数.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub employees: Option<u32>,
     /// 女性固定职工.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub female_staff: Option<u32>,
     /// 28 岁以下青年.
-    #[autosurgeon(missing = "Default::default", hydrate = "lenient::value")]
+    #[autosurgeon(
+        missing = "Default::default",
+        hydrate = "lenient::value",
+        reconcile = "integer::reconcile"
+    )]
     #[serde(default)]
     pub youth: Option<u32>,
     /// 成立/开业日期.
