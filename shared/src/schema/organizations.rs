@@ -202,8 +202,7 @@ mod tests {
         assert_eq!(read.form, Some(WomenOrgForm::Congress));
         assert_eq!(read.chair_on_committees, None);
 
-        let json: WomenOrg =
-            serde_json::from_str(r#"{"formed":true,"form":"congress"}"#).unwrap();
+        let json: WomenOrg = serde_json::from_str(r#"{"formed":true,"form":"congress"}"#).unwrap();
         assert_eq!(json.chair_on_committees, None);
 
         doc.put(&w, "chair_on_committees", true).unwrap();

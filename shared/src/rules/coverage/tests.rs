@@ -293,18 +293,27 @@ fn the_reserve_cadre_target_is_the_countys() {
         .collect();
     let rates = coverage(&[], &people, &rules, as_of());
     // Exactly 25 % against 25 %: met; one man more and it is not.
-    assert_eq!(figures(&rates, TargetId::WomenReserveCadres), (4, 1, Some(true)));
+    assert_eq!(
+        figures(&rates, TargetId::WomenReserveCadres),
+        (4, 1, Some(true))
+    );
     let mut more = people.clone();
     more.push(reserve_cadre(Some(Gender::Male)));
     let rates = coverage(&[], &more, &rules, as_of());
-    assert_eq!(figures(&rates, TargetId::WomenReserveCadres), (5, 1, Some(false)));
+    assert_eq!(
+        figures(&rates, TargetId::WomenReserveCadres),
+        (5, 1, Some(false))
+    );
     // County: 1 of 4 and 1 of 5 is 2 of 9, summed as counts.
     let county = sum_rates(
         coverage(&[], &people, &rules, as_of())
             .iter()
             .chain(rates.iter()),
     );
-    assert_eq!(figures(&county, TargetId::WomenReserveCadres), (9, 2, Some(false)));
+    assert_eq!(
+        figures(&county, TargetId::WomenReserveCadres),
+        (9, 2, Some(false))
+    );
 }
 
 fn congress_village(on: Option<bool>) -> Unit {
@@ -349,7 +358,10 @@ fn every_congress_chair_on_the_two_committees_is_needed_for_100_percent() {
     // All on the committees, the later one included once it is founded.
     let all_on = [congress_village(Some(true)), later];
     let before = coverage(&all_on, &[], &Rules::default(), as_of());
-    assert_eq!(figures(&before, TargetId::CongressChair), (1, 1, Some(true)));
+    assert_eq!(
+        figures(&before, TargetId::CongressChair),
+        (1, 1, Some(true))
+    );
     let after = coverage(&all_on, &[], &Rules::default(), date("2026-07-01"));
     assert_eq!(figures(&after, TargetId::CongressChair), (2, 2, Some(true)));
 }
