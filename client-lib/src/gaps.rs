@@ -68,6 +68,7 @@ impl Township {
     pub fn coverage(&self, rules: &Rules, as_of: Date) -> Result<Vec<Rate>, ClientError> {
         let (doc, _) = self.document()?;
         let units: Vec<_> = doc.units.into_values().collect();
-        Ok(coverage(&units, rules, as_of))
+        let people: Vec<_> = doc.people.into_values().collect();
+        Ok(coverage(&units, &people, rules, as_of))
     }
 }

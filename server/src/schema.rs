@@ -33,6 +33,10 @@ pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
             source,
         })?;
     }
+    projection::tables::upgrade(&conn).map_err(|source| DbError::Open {
+        path: db::db_path(data_dir),
+        source,
+    })?;
     Ok(conn)
 }
 

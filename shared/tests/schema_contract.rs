@@ -180,6 +180,7 @@ fn full_document() -> Automerge {
                 established: Some(date("2016-03-08")),
                 chair: Some("李秀英".into()),
                 chair_full_time: Some(i % 2 == 1),
+                chair_on_committees: Some(i % 2 == 0),
             },
             womens_home: WomensHome {
                 formed: true,

@@ -3,7 +3,10 @@
 //! reports for that township, under the county's rules fetched on `sync`
 //! (the built-in defaults before, and said so); `qunjian status` tells an
 //! unreachable server and unsent changes; `sync` counts what it sent and
-//! received. Every step through the real binaries on loopback.
+//! received. Every step through the real binaries on loopback. Issue 14:
+//! the two targets with a figure only since (women among reserve cadres,
+//! village 妇代会 chairs on the two committees) agree too, one chair's seat
+//! recorded by `qunjian unit update --women-chair-on-committees`.
 
 mod common;
 
@@ -11,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use qunjian_client::schema::{Date, Unit, UnitKind, WomenOrgForm};
+use qunjian_client::schema::{Date, Gender, Person, Role, Unit, UnitKind, WomenOrgForm};
 use serde_json::Value;
 
 const CODE: &str = "330825101";
@@ -74,7 +77,9 @@ async fn projected(server: &ServerProcess) {
 
 /// The units of the comparison: several kinds, with and without their
 /// organizations, one overdue, one not yet due, one decided by the county's
-/// own union threshold (20 here, 25 built in), one archived.
+/// own union threshold (20 here, 25 built in), one archived. Both villages
+/// have a 妇代会: 城关村's chair sits on the two committees; 东山村's is
+/// recorded as not sitting on them by the CLI, later.
 fn units() -> Vec<Unit> {
     let mut paper = Unit::new("甲纸业公司", UnitKind::Enterprise);
     paper.employees = Some(120);
@@ -97,8 +102,13 @@ fn units() -> Vec<Unit> {
 
     let mut village = Unit::new("城关村", UnitKind::Village);
     village.womens_home.formed = true;
+    village.women_org.formed = true;
+    village.women_org.form = Some(WomenOrgForm::Congress);
+    village.women_org.chair_on_committees = Some(true);
 
-    let bare_village = Unit::new("东山村", UnitKind::Village);
+    let mut bare_village = Unit::new("东山村", UnitKind::Village);
+    bare_village.women_org.formed = true;
+    bare_village.women_org.form = Some(WomenOrgForm::Congress);
 
     let mut agency = Unit::new("城关镇人民政府", UnitKind::Agency);
     agency.female_staff = Some(12);
@@ -127,6 +137,31 @@ fn units() -> Vec<Unit> {
     ]
 }
 
+/// Reserve cadres: 1 woman of 4 (one of unknown gender, counted), exactly
+/// the county's 25 %; an archived woman and a woman who is not a reserve
+/// cadre are not in the figure.
+fn people() -> Vec<Person> {
+    let cadre = |name: &str, gender: Option<Gender>| {
+        let mut p = Person::new(name);
+        p.gender = gender;
+        p.roles.insert(Role::ReserveCadre);
+        p
+    };
+    let mut left = cadre("钱已离任", Some(Gender::Female));
+    left.archived = true;
+    let mut director = Person::new("孙主任");
+    director.gender = Some(Gender::Female);
+    director.roles.insert(Role::WomensDirector);
+    vec![
+        cadre("赵后备", Some(Gender::Female)),
+        cadre("周后备", Some(Gender::Male)),
+        cadre("吴后备", Some(Gender::Male)),
+        cadre("郑后备", None),
+        left,
+        director,
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_figures_equal_the_county_reports_under_its_rules() {
     let scratch = Scratch::new();
@@ -134,7 +169,7 @@ async fn offline_figures_equal_the_county_reports_under_its_rules() {
     let rules = data.with_file_name("rules.toml");
     std::fs::write(
         &rules,
-        "county_name = \"龙游县\"\n[thresholds]\nunion_employees = 20\n[targets]\nunion_formation_50 = 80\n",
+        "county_name = \"龙游县\"\n[thresholds]\nunion_employees = 20\n[targets]\nunion_formation_50 = 80\nwomen_reserve_cadres = 25\n",
     )
     .expect("write rules");
     let rules_flag = rules.to_str().expect("utf-8 path");
@@ -159,8 +194,15 @@ async fn offline_figures_equal_the_county_reports_under_its_rules() {
     let replica_file = scratch.replica_file("tablet");
     let replica = connected_replica(&replica_file, &server.sync_url(), &url, &token).await;
     let township = replica.township(&url).await.expect("township");
+    let mut east = String::new();
     for unit in units() {
-        township.add(&unit).expect("add unit");
+        let id = township.add(&unit).expect("add unit");
+        if unit.name == "东山村" {
+            east = id;
+        }
+    }
+    for person in people() {
+        township.add(&person).expect("add person");
     }
     replica.wait_synced(&url, WAIT).await.expect("synced");
     replica.close().await;
@@ -187,6 +229,15 @@ async fn offline_figures_equal_the_county_reports_under_its_rules() {
     );
     let human = ok(&replica_file, &doc_env, &["gaps", "--as-of", AS_OF]);
     assert!(human.starts_with("规则: 内置默认"), "{human}");
+
+    // 东山村's chair does not sit on the two committees, said offline.
+    ok(
+        &replica_file,
+        &doc_env,
+        &["unit", "update", &east, "--women-chair-on-committees", "否"],
+    );
+    let shown = ok_json(&replica_file, &doc_env, &["unit", "show", &east, "--json"]);
+    assert_eq!(shown["women_org"]["chair_on_committees"], false, "{shown}");
 
     // `qunjian sync` fetches the county's rules.
     let sync_env = [("QUNJIAN_TOKEN", token.as_str())];
@@ -228,6 +279,29 @@ async fn offline_figures_equal_the_county_reports_under_its_rules() {
         .find(|r| r["target_key"] == "union_formation_50")
         .expect("union_formation_50");
     assert_eq!(u50["target_rate"], 0.8);
+    let row = |key: &str| {
+        county_coverage
+            .iter()
+            .find(|r| r["target_key"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {county_coverage:#?}"))
+            .clone()
+    };
+    // 1 woman of 4 reserve cadres = 25 %, met against the county's 25 %.
+    let reserve = row("women_reserve_cadres");
+    assert_eq!(
+        (&reserve["required"], &reserve["formed"], &reserve["met"]),
+        (&Value::from(4), &Value::from(1), &Value::from(true)),
+        "{reserve}"
+    );
+    assert_eq!(reserve["target_rate"], 0.25);
+    // 1 of the 2 妇代会 chairs on the two committees: 50 % < 100 %.
+    let chairs = row("congress_chair_on_committees");
+    assert_eq!(
+        (&chairs["required"], &chairs["formed"], &chairs["met"]),
+        (&Value::from(2), &Value::from(1), &Value::from(false)),
+        "{chairs}"
+    );
+    assert_eq!(chairs["rate"], 0.5);
 
     let human = ok(&replica_file, &[], &["gaps", "--as-of", AS_OF]);
     assert!(human.starts_with("规则: 县里下发 ("), "{human}");

@@ -361,8 +361,8 @@ async fn filters_refuse_and_restrict(county: &County) {
     let rows = county
         .rows("coverage", &format!("as_of={AS_OF}&township={A}"))
         .await;
-    // A's 8 targets, and a county total over A alone.
-    assert_eq!(rows.len(), 16);
+    // A's 10 targets, and a county total over A alone.
+    assert_eq!(rows.len(), 20);
     assert!(
         rows.iter()
             .all(|r| r["township_code"] == A || r["township_code"] == "")

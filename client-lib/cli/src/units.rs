@@ -139,6 +139,10 @@ pub struct UnitFields {
     /// 主席专职 (the chair is full-time): 是/否.
     #[arg(long)]
     women_chair_full_time: Option<String>,
+    /// 妇代会主任进村两委 (the village 妇代会's chair sits on the village
+    /// two committees): 是/否.
+    #[arg(long)]
+    women_chair_on_committees: Option<String>,
     /// 妇女之家已建 (women's home formed): 已建/未建.
     #[arg(long)]
     womens_home: Option<String>,
@@ -209,6 +213,11 @@ impl UnitFields {
         set_opt(&mut w.chair_full_time, self.women_chair_full_time, |v| {
             yes_no(v, "--women-chair-full-time")
         })?;
+        set_opt(
+            &mut w.chair_on_committees,
+            self.women_chair_on_committees,
+            |v| yes_no(v, "--women-chair-on-committees"),
+        )?;
 
         let h = &mut u.womens_home;
         formed(&mut h.formed, self.womens_home, "--womens-home")?;
@@ -344,6 +353,7 @@ fn show(township: &Township, id: &str, u: &Unit) -> String {
         ("妇女组织成立日期", opt(&u.women_org.established)),
         ("妇女组织主席", opt(&u.women_org.chair)),
         ("主席专职", yes(u.women_org.chair_full_time)),
+        ("主任进村两委", yes(u.women_org.chair_on_committees)),
         ("妇女之家", state(u.womens_home.is_formed()).to_string()),
         ("妇女之家建成日期", opt(&u.womens_home.established)),
         ("已归档", if u.archived { "是" } else { "" }.to_string()),

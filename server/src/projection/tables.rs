@@ -8,6 +8,8 @@
 //! on typed units, and reading them back from JSON is cheaper and less
 //! error-prone than rebuilding them from columns.
 
+use rusqlite::Connection;
+
 /// Created at every open; `IF NOT EXISTS` keeps it idempotent.
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS p_units (
@@ -23,6 +25,9 @@ CREATE TABLE IF NOT EXISTS p_units (
     opened       TEXT,
     archived     INTEGER NOT NULL,
     record       TEXT NOT NULL,
+    -- 妇代会主任进村两委 (women_org.chair_on_committees), for SQL readers;
+    -- added by `upgrade` to a database projected before it existed.
+    women_chair_on_committees INTEGER,
     PRIMARY KEY (township, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS p_units_credit_code ON p_units (credit_code)
@@ -156,3 +161,27 @@ CREATE TABLE IF NOT EXISTS p_state (
     error_at     TEXT
 );
 ";
+
+/// Bring a database projected by an older server up to [`SCHEMA`]: add the
+/// columns it lacks, and forget which version each township's rows show, so
+/// the worker rewrites every township at startup (its `record` JSON was
+/// written without the new fields too). `CREATE TABLE IF NOT EXISTS` leaves
+/// an existing table as it was, and SQLite has no `ADD COLUMN IF NOT
+/// EXISTS`, hence the look at the table first. Run after [`SCHEMA`].
+pub fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('p_units')
+                        WHERE name = 'women_chair_on_committees')",
+        [],
+        |r| r.get(0),
+    )?;
+    if has {
+        return Ok(());
+    }
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch(
+        "ALTER TABLE p_units ADD COLUMN women_chair_on_committees INTEGER;
+         UPDATE p_state SET heads = NULL;",
+    )?;
+    tx.commit()
+}

@@ -221,3 +221,58 @@ fn activity_sums_equal_summing_every_row() {
     drop(conn_again);
     check();
 }
+
+/// A database projected before `p_units.women_chair_on_committees` existed
+/// gains the column on open, and forgets which version its rows show, so
+/// each township is rewritten (record JSON included) with the new field.
+#[test]
+fn an_older_projection_gains_the_chair_column_and_is_rewritten() {
+    use qunjian_shared::schema::WomenOrgForm;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = crate::db::connect(dir.path()).expect("db");
+    conn.execute_batch(crate::townships::SCHEMA)
+        .expect("townships");
+    // p_units as the previous server created it, and a township's rows
+    // marked current.
+    let old = super::tables::SCHEMA.replace("    women_chair_on_committees INTEGER,\n", "");
+    assert_ne!(old, super::tables::SCHEMA, "the column is in SCHEMA");
+    conn.execute_batch(&old).expect("old schema");
+    conn.execute(
+        "INSERT INTO p_state (township, heads, projected_at) VALUES ('101', 'abc', 'then')",
+        [],
+    )
+    .expect("state");
+    assert_eq!(
+        write::projected_heads(&conn, "101")
+            .expect("heads")
+            .as_deref(),
+        Some("abc")
+    );
+
+    // Opened as the server opens it: twice, the second a no-op.
+    conn.execute_batch(super::tables::SCHEMA).expect("schema");
+    super::tables::upgrade(&conn).expect("upgrade");
+    assert_eq!(write::projected_heads(&conn, "101").expect("heads"), None);
+    super::tables::upgrade(&conn).expect("upgrade again");
+
+    let mut doc = township("101");
+    let mut village = Unit::new("一村", UnitKind::Village);
+    village.women_org.formed = true;
+    village.women_org.form = Some(WomenOrgForm::Congress);
+    village.women_org.chair_on_committees = Some(true);
+    let mut tx = doc.transaction();
+    edit::add(&mut tx, &village).expect("add");
+    tx.commit();
+    project(&conn, "101", &doc);
+    let (column, record): (Option<bool>, String) = conn
+        .query_row(
+            "SELECT women_chair_on_committees, record FROM p_units WHERE township = '101'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(column, Some(true));
+    let unit: Unit = serde_json::from_str(&record).expect("record");
+    assert_eq!(unit.women_org.chair_on_committees, Some(true));
+}

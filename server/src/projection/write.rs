@@ -94,8 +94,8 @@ pub fn projected_heads(conn: &Connection, township: &str) -> Result<Option<Strin
 fn insert_units(tx: &Connection, p: &Projected) -> Result<(), DbError> {
     let mut unit = tx.prepare(
         "INSERT INTO p_units (township, id, name, kind, parent, credit_code, employees,
-           female_staff, youth, opened, archived, record)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+           female_staff, youth, opened, archived, record, women_chair_on_committees)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let mut org = tx.prepare(
         "INSERT INTO p_organizations (township, unit_id, org, formed, form, established, leader)
@@ -116,6 +116,7 @@ fn insert_units(tx: &Connection, p: &Projected) -> Result<(), DbError> {
             u.opened.map(|d| d.to_string()),
             u.archived,
             record,
+            u.women_org.chair_on_committees,
         ])?;
         for o in organizations(u) {
             org.execute(params![

@@ -1,6 +1,10 @@
 //! `coverage`: each formation and staffing rate, per township and for the
 //! county, as required / formed / rate / target / met.
 //!
+//! The figures are [`coverage`]'s, the one the devices run: units are read
+//! back from their projected records and people from their columns, so the
+//! county and an offline township get the same numbers.
+//!
 //! The county's figure is the sum of the townships' counts, not an average
 //! of their rates: a township of 3 enterprises must not weigh as much as
 //! one of 300.
@@ -9,7 +13,7 @@ use qunjian_shared::rules::{Rate, Rules, TargetId, coverage, sum_rates};
 use qunjian_shared::schema::OrgKind;
 
 use super::filters::Filters;
-use super::source::{TownshipRef, UnitRow};
+use super::source::{PersonRow, TownshipRef, UnitRow};
 use super::{TOTAL_ZH, table};
 use crate::report_table::{Cell, ReportTable};
 
@@ -19,9 +23,11 @@ pub fn target_org(t: TargetId) -> OrgKind {
         TargetId::UnionLarge | TargetId::UnionMedium | TargetId::UnionAll => OrgKind::Union,
         TargetId::League => OrgKind::League,
         TargetId::WomensHome => OrgKind::WomensHome,
-        TargetId::WomenOrgLiangxin | TargetId::WomensCommittee | TargetId::FederationChair => {
-            OrgKind::Women
-        }
+        TargetId::WomenOrgLiangxin
+        | TargetId::WomensCommittee
+        | TargetId::FederationChair
+        | TargetId::CongressChair
+        | TargetId::WomenReserveCadres => OrgKind::Women,
     }
 }
 
@@ -29,6 +35,7 @@ pub fn target_org(t: TargetId) -> OrgKind {
 pub fn build(
     townships: &[TownshipRef],
     units: &[UnitRow],
+    people: &[PersonRow],
     f: &Filters,
     rules: &Rules,
 ) -> ReportTable {
@@ -41,7 +48,12 @@ pub fn build(
             .filter(|u| u.township == t.code)
             .map(|u| u.unit.clone())
             .collect();
-        let rates = coverage(&mine, rules, f.as_of);
+        let theirs: Vec<_> = people
+            .iter()
+            .filter(|p| p.township == t.code)
+            .map(|p| p.person.clone())
+            .collect();
+        let rates = coverage(&mine, &theirs, rules, f.as_of);
         for r in rates.iter().filter(|r| wanted(r)) {
             out.push(cells(&t.name, &t.code, r));
         }

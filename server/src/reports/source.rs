@@ -3,7 +3,7 @@
 //! Each report is a pure function of what these return, so it can be
 //! tested on hand-made rows; only this file knows the SQL.
 
-use qunjian_shared::schema::Unit;
+use qunjian_shared::schema::{Gender, PartyStage, Person, Role, Set, Unit};
 use rusqlite::{Connection, params};
 
 use super::filters::Filters;
@@ -76,6 +76,47 @@ pub fn units(conn: &Connection, f: &Filters) -> Result<Vec<UnitRow>, DbError> {
         }
     }
     Ok(out)
+}
+
+/// A person with the township she is recorded in.
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    /// Township code.
+    pub township: String,
+    /// The person, rebuilt from her columns.
+    pub person: Person,
+}
+
+/// Every person of the covered townships, archived ones included (the rules
+/// decide what archived means).
+///
+/// `p_people` holds every field of a person, so the typed person is rebuilt
+/// from its columns and the rates see exactly what the device sees. A value
+/// this server cannot name (a gender, stage or role written by a newer
+/// writer) reads as unknown / left out, as hydrating the document would.
+pub fn people(conn: &Connection, f: &Filters) -> Result<Vec<PersonRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT township, name, gender, birth_year, unit_id, party_stage, roles, archived
+         FROM p_people WHERE ?1 IS NULL OR township = ?1 ORDER BY township, id",
+    )?;
+    let rows = stmt.query_map([&f.township], |r| {
+        let gender: Option<String> = r.get(2)?;
+        let stage: String = r.get(5)?;
+        let roles: String = r.get(6)?;
+        Ok(PersonRow {
+            township: r.get(0)?,
+            person: Person {
+                name: r.get(1)?,
+                gender: gender.as_deref().and_then(Gender::parse),
+                birth_year: r.get::<_, Option<i64>>(3)?.and_then(|y| y.try_into().ok()),
+                unit: r.get(4)?,
+                party_stage: PartyStage::parse(&stage).unwrap_or(PartyStage::Masses),
+                roles: Set(roles.split(',').filter_map(Role::parse).collect()),
+                archived: r.get(7)?,
+            },
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A 推优 record as the nominations report needs it.

@@ -12,7 +12,7 @@ use super::config::Rules;
 use super::required_org::RequiredOrg;
 use super::requirement::requirements;
 use super::target_id::TargetId;
-use crate::schema::{Date, Unit, UnitKind, WomenOrgForm};
+use crate::schema::{Date, Gender, Person, Role, Unit, UnitKind, WomenOrgForm};
 
 /// One target's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,9 +21,11 @@ pub struct Rate {
     pub target: TargetId,
     /// Its Chinese label, with the county's numbers.
     pub label_zh: String,
-    /// Units that must have the organization (the denominator).
+    /// The denominator: units that must have the organization (for
+    /// staffing rates, the organizations; for women among reserve cadres,
+    /// the reserve cadres).
     pub required: u32,
-    /// Of those, units that have it (the numerator).
+    /// The numerator: of those, the ones that meet it.
     pub formed: u32,
     /// `formed / required`, 0..=1; `None` when nothing is required.
     pub rate: Option<f64>,
@@ -59,17 +61,22 @@ impl Rate {
     }
 }
 
-/// Every target computable from units, in [`TargetId::ALL`] order, over the
-/// units that count on `as_of` (not archived, already opened). A target
-/// with nothing required is still listed, with `rate: None`.
+/// Every target computable from units and people, in [`TargetId::ALL`]
+/// order, over the units that count on `as_of` (not archived, already
+/// opened). A target with nothing required is still listed, with
+/// `rate: None`.
 ///
 /// - union targets: enterprises by employees (any union counts, joint or
 ///   independent; an enterprise with no employee count is in "all" only);
 /// - league, 妇女之家, 两新 women's organizations, 妇委会: the units where
 ///   [`requirements`] asks for it, and of those the ones that meet it;
 /// - full-time chairs: units whose formed women's organization is a 妇联,
-///   and of those the ones whose chair is recorded as full-time.
-pub fn coverage(units: &[Unit], rules: &Rules, as_of: Date) -> Vec<Rate> {
+///   and of those the ones whose chair is recorded as full-time;
+/// - 妇代会 chairs on the two committees: villages whose formed women's
+///   organization is a 妇代会, and of those the ones whose chair is recorded
+///   as sitting on the village two committees ([`congress_chairs`]);
+/// - women among reserve cadres: see [`women_reserve_cadres`].
+pub fn coverage(units: &[Unit], people: &[Person], rules: &Rules, as_of: Date) -> Vec<Rate> {
     let live: Vec<&Unit> = units.iter().filter(|u| counts_on(u, as_of)).collect();
     let reqs: Vec<_> = live
         .iter()
@@ -114,6 +121,8 @@ pub fn coverage(units: &[Unit], rules: &Rules, as_of: Date) -> Vec<Rate> {
                 }
                 TargetId::WomensCommittee => required_of(&[RequiredOrg::WomensCommittee]),
                 TargetId::FederationChair => (federations.len(), full_time),
+                TargetId::CongressChair => congress_chairs(&live, as_of),
+                TargetId::WomenReserveCadres => women_reserve_cadres(people),
             };
             Rate::new(
                 id,
@@ -124,6 +133,55 @@ pub fn coverage(units: &[Unit], rules: &Rules, as_of: Date) -> Vec<Rate> {
             )
         })
         .collect()
+}
+
+/// Villages whose formed women's organization is a 妇代会 on `as_of`, and
+/// of those the ones whose chair is recorded as sitting on the village two
+/// committees.
+///
+/// Only a yes counts: a chair nobody has asked about (`None`) is not known
+/// to sit on them, so the target is met on what is recorded, and the gap
+/// shows until someone records it. Whether she sits on them has no date:
+/// the value is today's, whatever `as_of` (the 妇代会 itself is dated).
+/// Only villages: the 妇代会 is the village form (a community's or an
+/// enterprise's 妇代会, if someone records one, is not what the target
+/// speaks of).
+fn congress_chairs(live: &[&Unit], as_of: Date) -> (usize, usize) {
+    let congresses: Vec<_> = live
+        .iter()
+        .filter(|u| u.kind == UnitKind::Village)
+        .filter(|u| u.women_org.form == Some(WomenOrgForm::Congress))
+        .filter(|u| u.women_org.formed_on(as_of))
+        .collect();
+    let on = congresses
+        .iter()
+        .filter(|u| u.women_org.chair_on_committees == Some(true))
+        .count();
+    (congresses.len(), on)
+}
+
+/// Reserve cadres (后备干部) not archived, and of those the women.
+///
+/// - People have no dates, so `as_of` does not apply: the figure is the
+///   roster as it stands. A past `as_of` gives today's roster, not the
+///   one of that day.
+/// - A person counts by her own record, whatever her unit: the reserve is
+///   the township's, and a cadre whose village merged away is still in it
+///   until her record is archived (archiving is how someone leaves it).
+/// - Gender unknown counts in the denominator and not as a woman: she is a
+///   reserve cadre either way, and leaving her out would let a township
+///   reach 20 % by not recording genders. The rate is a floor that rises
+///   as genders are filled in.
+fn women_reserve_cadres(people: &[Person]) -> (usize, usize) {
+    let reserve: Vec<_> = people
+        .iter()
+        .filter(|p| !p.archived && p.roles.contains(&Role::ReserveCadre))
+        .collect();
+    let women = reserve
+        .iter()
+        .filter(|p| p.gender == Some(Gender::Female))
+        .count();
+    (reserve.len(), women)
 }
 
 /// Rates of several townships added up into one per target, in

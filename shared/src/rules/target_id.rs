@@ -1,4 +1,5 @@
-//! The rates a county is measured on that can be computed from its units.
+//! The rates a county is measured on that can be computed from its units
+//! and people.
 
 use super::config::{Percent, Rules};
 use crate::string_enum;
@@ -15,6 +16,8 @@ string_enum! {
         WomenOrgLiangxin = "women_org_liangxin_formation" "两新组织妇女组织组建率",
         WomensCommittee = "womens_committee_formation" "机关事业单位妇委会组建率",
         FederationChair = "federation_chair_full_time" "专职妇联主席配备率",
+        CongressChair = "congress_chair_on_committees" "村妇代会主任进村两委比例",
+        WomenReserveCadres = "women_reserve_cadres" "后备干部中女性比例",
     }
 }
 
@@ -31,6 +34,8 @@ impl TargetId {
             TargetId::WomenOrgLiangxin => t.women_org_liangxin_formation,
             TargetId::WomensCommittee => t.womens_committee_formation,
             TargetId::FederationChair => t.federation_chair_full_time,
+            TargetId::CongressChair => t.congress_chair_on_committees,
+            TargetId::WomenReserveCadres => t.women_reserve_cadres,
         }
     }
 

@@ -142,6 +142,13 @@ pub struct WomenOrg {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub chair_full_time: Option<bool>,
+    /// 主任进村两委: a village 妇代会's chair sits on the village party
+    /// branch committee or villagers' committee. Only asked of a 妇代会;
+    /// unknown (`None`) until someone says, and an older document without
+    /// the key reads as unknown.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub chair_on_committees: Option<bool>,
 }
 
 /// 妇女之家.
@@ -173,3 +180,33 @@ macro_rules! formed_by_flag_or_date {
     )+};
 }
 formed_by_flag_or_date!(PartyOrg, Union, League, WomenOrg, WomensHome);
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT};
+
+    use super::*;
+
+    /// A women's organization written before `chair_on_committees` existed
+    /// (by an older device, or by JavaScript that never heard of it) reads,
+    /// with the chair's seat unknown.
+    #[test]
+    fn a_women_org_without_chair_on_committees_reads_as_unknown() {
+        let mut doc = AutoCommit::new();
+        let w = doc.put_object(ROOT, "women_org", ObjType::Map).unwrap();
+        doc.put(&w, "formed", true).unwrap();
+        doc.put(&w, "form", "congress").unwrap();
+        doc.put(&w, "chair_full_time", false).unwrap();
+        let read: WomenOrg = autosurgeon::hydrate_prop(&doc, ROOT, "women_org").unwrap();
+        assert_eq!(read.form, Some(WomenOrgForm::Congress));
+        assert_eq!(read.chair_on_committees, None);
+
+        let json: WomenOrg = serde_json::from_str(r#"{"formed":true,"form":"congress"}"#).unwrap();
+        assert_eq!(json.chair_on_committees, None);
+
+        doc.put(&w, "chair_on_committees", true).unwrap();
+        let read: WomenOrg = autosurgeon::hydrate_prop(&doc, ROOT, "women_org").unwrap();
+        assert_eq!(read.chair_on_committees, Some(true));
+    }
+}

@@ -54,6 +54,8 @@ pub const HOME: &str = "womens_home_formation";
 pub const LX: &str = "women_org_liangxin_formation";
 pub const WC: &str = "womens_committee_formation";
 pub const CHAIR: &str = "federation_chair_full_time";
+pub const CONGRESS: &str = "congress_chair_on_committees";
+pub const RESERVE: &str = "women_reserve_cadres";
 
 /// Coverage on 2026-06-30, worked out from the fixture by hand.
 #[rustfmt::skip]
@@ -72,6 +74,10 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (A, WC, 0, 0, None),
     // Two village 妇联, 一村's chair full-time: 1/2 = 50 % < 70 %.
     (A, CHAIR, 2, 1, Some(false)),
+    // No 妇代会 in the county: no figure anywhere.
+    (A, CONGRESS, 0, 0, None),
+    // Reserve cadres: one woman, one man: 50 % ≥ 20 %.
+    (A, RESERVE, 2, 1, Some(true)),
     // 湖镇镇: no enterprise ≥ 100 → rate null; 5 of 60 employees, 3 unions: 60 %.
     (B, U100, 0, 0, None),
     (B, U50, 5, 3, Some(false)),
@@ -81,6 +87,9 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (B, LX, 1, 1, Some(true)),
     (B, WC, 0, 0, None),
     (B, CHAIR, 0, 0, None),
+    (B, CONGRESS, 0, 0, None),
+    // Three men: 0 %.
+    (B, RESERVE, 3, 0, Some(false)),
     // 龙洲街道: one enterprise of 80 with a union; the agency lacks its 妇委会.
     (C, U100, 0, 0, None),
     (C, U50, 1, 1, Some(true)),
@@ -90,6 +99,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (C, LX, 0, 0, None),
     (C, WC, 1, 0, Some(false)),
     (C, CHAIR, 0, 0, None),
+    (C, CONGRESS, 0, 0, None),
+    (C, RESERVE, 0, 0, None),
     // 全县: sums of counts, not averages of rates.
     ("", U100, 10, 9, Some(true)),
     // 17 + 3 + 1 = 21 of 20 + 5 + 1 = 26 → 80.8 % (the mean of 85 %, 60 %, 100 % would be 81.7 %).
@@ -100,6 +111,9 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     ("", LX, 2, 2, Some(true)),
     ("", WC, 1, 0, Some(false)),
     ("", CHAIR, 2, 1, Some(false)),
+    ("", CONGRESS, 0, 0, None),
+    // 1 of 2 + 0 of 3 = 1 of 5 = 20 %: met, though one township is at 0 %.
+    ("", RESERVE, 5, 1, Some(true)),
 ];
 
 /// `(code, unit, missing, due, overdue)` of a gaps report, as a set.

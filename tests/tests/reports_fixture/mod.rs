@@ -359,6 +359,7 @@ fn build_a(t: &mut Town) {
     let mut leader = person("陈团书", Gender::Male, 2000);
     leader.roles.insert(Role::LeagueSecretary);
     let p4 = add(t, "P4", &leader);
+    reserve_cadres(t, &[Gender::Female, Gender::Male]);
     let nominate = |t: &mut Town, name: &'static str, p: &str, org, direct| {
         let id = t
             .township
@@ -509,6 +510,17 @@ fn build_b(t: &mut Town) {
     t.township
         .add(&visit("李主席", &wc, "2026-04-15"))
         .expect("visit");
+    reserve_cadres(t, &[Gender::Male, Gender::Male, Gender::Male]);
+}
+
+/// Reserve cadres (后备干部) of these genders, the figure of women among
+/// them (issue 14); nobody else refers to them.
+fn reserve_cadres(t: &mut Town, genders: &[Gender]) {
+    for (i, &g) in genders.iter().enumerate() {
+        let mut p = person(&format!("后备{i}"), g, 1990);
+        p.roles.insert(Role::ReserveCadre);
+        t.township.add(&p).expect("reserve cadre");
+    }
 }
 
 /// 龙洲街道 (C).

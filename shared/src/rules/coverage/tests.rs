@@ -20,7 +20,7 @@ fn figures(rates: &[Rate], id: TargetId) -> (u32, u32, Option<bool>) {
 fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
     let mut units: Vec<Unit> = (0..17).map(|_| enterprise_with_union(60)).collect();
     units.extend((0..3).map(|_| enterprise(60)));
-    let rates = coverage(&units, &Rules::default(), as_of());
+    let rates = coverage(&units, &[], &Rules::default(), as_of());
 
     let medium = rate_of(&rates, TargetId::UnionMedium);
     assert_eq!((medium.required, medium.formed), (20, 17));
@@ -38,7 +38,7 @@ fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
 
 #[test]
 fn every_target_is_listed_in_order_even_with_no_units() {
-    let rates = coverage(&[], &Rules::default(), as_of());
+    let rates = coverage(&[], &[], &Rules::default(), as_of());
     let ids: Vec<TargetId> = rates.iter().map(|r| r.target).collect();
     assert_eq!(ids, TargetId::ALL);
     assert!(rates.iter().all(|r| r.rate.is_none() && r.met.is_none()));
@@ -119,7 +119,7 @@ fn township() -> Vec<Unit> {
 
 #[test]
 fn a_township_worked_out_by_hand() {
-    let rates = coverage(&township(), &Rules::default(), as_of());
+    let rates = coverage(&township(), &[], &Rules::default(), as_of());
     // ≥ 100: e1, e2 (e6 archived) → 1 of 2.
     assert_eq!(figures(&rates, TargetId::UnionLarge), (2, 1, Some(false)));
     // ≥ 50: e1, e2, e3; e3's union is founded after as_of → 1 of 3.
@@ -151,7 +151,7 @@ fn a_township_worked_out_by_hand() {
 #[test]
 fn two_months_later_the_same_township_looks_different() {
     // On 2025-09-01 e3's union exists: ≥ 50 becomes 2 of 3.
-    let rates = coverage(&township(), &Rules::default(), date("2025-09-01"));
+    let rates = coverage(&township(), &[], &Rules::default(), date("2025-09-01"));
     assert_eq!(figures(&rates, TargetId::UnionMedium), (3, 2, Some(false)));
 }
 
@@ -160,7 +160,7 @@ fn archived_units_are_excluded() {
     let mut closed = enterprise(200);
     closed.archived = true;
     let units = vec![enterprise_with_union(200), closed];
-    let rates = coverage(&units, &Rules::default(), as_of());
+    let rates = coverage(&units, &[], &Rules::default(), as_of());
     assert_eq!(figures(&rates, TargetId::UnionLarge), (1, 1, Some(true)));
 }
 
@@ -181,7 +181,7 @@ fn seven_full_time_chairs_in_ten_federations_meets_70_percent() {
     let mut congress = federation(Some(true));
     congress.women_org.form = Some(WomenOrgForm::Congress);
     units.push(congress);
-    let rates = coverage(&units, &Rules::default(), as_of());
+    let rates = coverage(&units, &[], &Rules::default(), as_of());
     let chair = rate_of(&rates, TargetId::FederationChair);
     assert_eq!((chair.required, chair.formed), (10, 7));
     assert_eq!(chair.rate, Some(0.7));
@@ -198,10 +198,11 @@ fn county_totals_add_counts_not_rates() {
             enterprise_with_union(30),
             enterprise(30),
         ],
+        &[],
         &rules,
         as_of(),
     );
-    let b = coverage(&[enterprise_with_union(30)], &rules, as_of());
+    let b = coverage(&[enterprise_with_union(30)], &[], &rules, as_of());
     let county = sum_rates(a.iter().chain(b.iter()));
     let all = rate_of(&county, TargetId::UnionAll);
     // 3 of 4 = 75 %, not the average of 66.7 % and 100 % (83.3 %).
@@ -219,9 +220,157 @@ fn targets_follow_the_countys_rules() {
     )
     .unwrap();
     let units = vec![enterprise_with_union(60), enterprise(59), enterprise(70)];
-    let rates = coverage(&units, &rules, as_of());
+    let rates = coverage(&units, &[], &rules, as_of());
     let medium = rate_of(&rates, TargetId::UnionMedium);
     assert_eq!((medium.required, medium.formed), (2, 1));
     assert_eq!(medium.met, Some(true));
     assert_eq!(medium.label_zh, "职工 60 人以上企业工会组建率");
+}
+
+fn reserve_cadre(gender: Option<Gender>) -> Person {
+    let mut p = Person::new("后备干部");
+    p.gender = gender;
+    p.roles.insert(Role::ReserveCadre);
+    p
+}
+
+#[test]
+fn one_woman_in_five_reserve_cadres_is_20_percent_and_meets_20() {
+    let mut people = vec![
+        reserve_cadre(Some(Gender::Female)),
+        reserve_cadre(Some(Gender::Male)),
+        reserve_cadre(Some(Gender::Male)),
+        reserve_cadre(Some(Gender::Male)),
+        // Gender not recorded: a reserve cadre, not known to be a woman.
+        reserve_cadre(None),
+    ];
+    // An archived reserve cadre has left the reserve.
+    let mut left = reserve_cadre(Some(Gender::Female));
+    left.archived = true;
+    people.push(left);
+    // A woman who is not a reserve cadre is not in the figure.
+    let mut director = Person::new("妇女主任");
+    director.gender = Some(Gender::Female);
+    director.roles.insert(Role::WomensDirector);
+    people.push(director);
+
+    let rates = coverage(&[], &people, &Rules::default(), as_of());
+    let women = rate_of(&rates, TargetId::WomenReserveCadres);
+    assert_eq!((women.required, women.formed), (5, 1));
+    assert_eq!(women.rate, Some(0.2));
+    assert_eq!(women.met, Some(true));
+    assert_eq!(women.target_rate, 0.2);
+    assert_eq!(women.label_zh, "后备干部中女性比例");
+
+    // One more cadre of unknown gender: 1 of 6 = 16.7 %, below 20 %.
+    people.push(reserve_cadre(None));
+    let rates = coverage(&[], &people, &Rules::default(), as_of());
+    let women = figures(&rates, TargetId::WomenReserveCadres);
+    assert_eq!(women, (6, 1, Some(false)));
+    // People have no dates: any as_of gives the roster as it stands.
+    let earlier = coverage(&[], &people, &Rules::default(), date("2000-01-01"));
+    assert_eq!(figures(&earlier, TargetId::WomenReserveCadres), women);
+}
+
+#[test]
+fn no_reserve_cadres_gives_no_figure() {
+    let mut chair = Person::new("团支部书记");
+    chair.gender = Some(Gender::Female);
+    chair.roles.insert(Role::LeagueSecretary);
+    let mut archived = reserve_cadre(Some(Gender::Male));
+    archived.archived = true;
+    let rates = coverage(&[], &[chair, archived], &Rules::default(), as_of());
+    let women = rate_of(&rates, TargetId::WomenReserveCadres);
+    assert_eq!((women.required, women.formed), (0, 0));
+    assert_eq!((women.rate, women.met), (None, None));
+}
+
+#[test]
+fn the_reserve_cadre_target_is_the_countys() {
+    let rules = Rules::from_toml_str("[targets]\nwomen_reserve_cadres = 25\n").unwrap();
+    let people: Vec<Person> = (0..4)
+        .map(|i| reserve_cadre(Some(if i == 0 { Gender::Female } else { Gender::Male })))
+        .collect();
+    let rates = coverage(&[], &people, &rules, as_of());
+    // Exactly 25 % against 25 %: met; one man more and it is not.
+    assert_eq!(
+        figures(&rates, TargetId::WomenReserveCadres),
+        (4, 1, Some(true))
+    );
+    let mut more = people.clone();
+    more.push(reserve_cadre(Some(Gender::Male)));
+    let rates = coverage(&[], &more, &rules, as_of());
+    assert_eq!(
+        figures(&rates, TargetId::WomenReserveCadres),
+        (5, 1, Some(false))
+    );
+    // County: 1 of 4 and 1 of 5 is 2 of 9, summed as counts.
+    let county = sum_rates(
+        coverage(&[], &people, &rules, as_of())
+            .iter()
+            .chain(rates.iter()),
+    );
+    assert_eq!(
+        figures(&county, TargetId::WomenReserveCadres),
+        (9, 2, Some(false))
+    );
+}
+
+fn congress_village(on: Option<bool>) -> Unit {
+    let mut u = Unit::new("村", UnitKind::Village);
+    u.women_org.formed = true;
+    u.women_org.form = Some(WomenOrgForm::Congress);
+    u.women_org.chair_on_committees = on;
+    u
+}
+
+#[test]
+fn every_congress_chair_on_the_two_committees_is_needed_for_100_percent() {
+    let mut units = vec![
+        congress_village(Some(true)),
+        congress_village(Some(true)),
+        congress_village(Some(false)),
+        // Not recorded: not known to sit on them.
+        congress_village(None),
+    ];
+    // Not in the figure: a village whose women's organization is a 妇联,
+    // a community's 妇代会, an archived village, a 妇代会 founded after
+    // as_of, and one recorded in form only (not formed).
+    let mut federation = congress_village(Some(true));
+    federation.women_org.form = Some(WomenOrgForm::Federation);
+    let mut community = congress_village(Some(true));
+    community.kind = UnitKind::Community;
+    let mut archived = congress_village(Some(true));
+    archived.archived = true;
+    let mut later = congress_village(Some(true));
+    later.women_org.established = Some(date("2026-07-01"));
+    let mut unformed = congress_village(Some(true));
+    unformed.women_org.formed = false;
+    units.extend([federation, community, archived, later.clone(), unformed]);
+
+    let rates = coverage(&units, &[], &Rules::default(), as_of());
+    let chairs = rate_of(&rates, TargetId::CongressChair);
+    assert_eq!((chairs.required, chairs.formed), (4, 2));
+    assert_eq!(chairs.rate, Some(0.5));
+    assert_eq!(chairs.met, Some(false));
+    assert_eq!(chairs.target_rate, 1.0);
+
+    // All on the committees, the later one included once it is founded.
+    let all_on = [congress_village(Some(true)), later];
+    let before = coverage(&all_on, &[], &Rules::default(), as_of());
+    assert_eq!(
+        figures(&before, TargetId::CongressChair),
+        (1, 1, Some(true))
+    );
+    let after = coverage(&all_on, &[], &Rules::default(), date("2026-07-01"));
+    assert_eq!(figures(&after, TargetId::CongressChair), (2, 2, Some(true)));
+}
+
+#[test]
+fn no_congress_gives_no_figure() {
+    let mut federation = congress_village(Some(true));
+    federation.women_org.form = Some(WomenOrgForm::Federation);
+    let rates = coverage(&[federation], &[], &Rules::default(), as_of());
+    assert_eq!(figures(&rates, TargetId::CongressChair), (0, 0, None));
+    assert_eq!(rate_of(&rates, TargetId::CongressChair).rate, None);
 }

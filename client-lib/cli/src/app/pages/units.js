@@ -27,7 +27,8 @@ const ORG_DETAILS = {
     ["chair", "工会主席", "text"], ["female_workers_committee", "女职工委员会", "check"]],
   league: [["formed", "是否已建", "formed"], ["established", "成立日期", "date"], ["secretary", "团组织书记", "text"]],
   women_org: [["formed", "是否已建", "formed"], ["form", "妇女组织形式", "select", "women_org_form"],
-    ["established", "成立日期", "date"], ["chair", "主席（联络员）", "text"], ["chair_full_time", "主席专职", "check"]],
+    ["established", "成立日期", "date"], ["chair", "主席（联络员）", "text"], ["chair_full_time", "主席专职", "check"],
+    ["chair_on_committees", "妇代会主任进村两委", "check"]],
   womens_home: [["formed", "是否已建", "formed"], ["established", "建成日期", "date"]],
 };
 

@@ -40,6 +40,7 @@ fn segment(map: &str, parent: Option<&str>, key: &str) -> Option<&'static str> {
         ("units", Some(_), "female_workers_committee") => "女职工委员会",
         ("units", Some(_), "secretary") => "团组织书记",
         ("units", Some(_), "chair_full_time") => "主席专职",
+        ("units", Some(_), "chair_on_committees") => "主任进村两委",
         ("people", None, "name") => "姓名",
         ("people", None, "gender") => "性别",
         ("people", None, "birth_year") => "出生年份",
