@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::as_of::{FormedOn, counts_on};
 use super::config::Rules;
+use super::federation_chair::federation_chair;
 use super::required_org::RequiredOrg;
 use super::requirement::requirements;
 use super::target_id::TargetId;
-use crate::schema::{Date, Unit, UnitKind, WomenOrgForm};
+use crate::schema::{Date, TownshipOrgs, Unit, UnitKind};
 
 /// One target's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,9 +68,9 @@ impl Rate {
 ///   independent; an enterprise with no employee count is in "all" only);
 /// - league, 妇女之家, 两新 women's organizations, 妇委会: the units where
 ///   [`requirements`] asks for it, and of those the ones that meet it;
-/// - full-time chairs: units whose formed women's organization is a 妇联,
-///   and of those the ones whose chair is recorded as full-time.
-pub fn coverage(units: &[Unit], rules: &Rules, as_of: Date) -> Vec<Rate> {
+/// - full-time 妇联 chair: the township itself, from its own organizations
+///   (`orgs`), 1/1 or 0/1 ([`federation_chair`]); units' 妇联 do not count.
+pub fn coverage(units: &[Unit], orgs: &TownshipOrgs, rules: &Rules, as_of: Date) -> Vec<Rate> {
     let live: Vec<&Unit> = units.iter().filter(|u| counts_on(u, as_of)).collect();
     let reqs: Vec<_> = live
         .iter()
@@ -90,15 +91,6 @@ pub fn coverage(units: &[Unit], rules: &Rules, as_of: Date) -> Vec<Rate> {
         let met = of.iter().filter(|r| r.met).count();
         (of.len(), met)
     };
-    let federations: Vec<_> = live
-        .iter()
-        .filter(|u| u.women_org.form == Some(WomenOrgForm::Federation))
-        .filter(|u| u.women_org.formed_on(as_of))
-        .collect();
-    let full_time = federations
-        .iter()
-        .filter(|u| u.women_org.chair_full_time == Some(true))
-        .count();
 
     TargetId::ALL
         .iter()
@@ -113,7 +105,7 @@ pub fn coverage(units: &[Unit], rules: &Rules, as_of: Date) -> Vec<Rate> {
                     required_of(&[RequiredOrg::WomenWorkCommittee, RequiredOrg::WomenLiaison])
                 }
                 TargetId::WomensCommittee => required_of(&[RequiredOrg::WomensCommittee]),
-                TargetId::FederationChair => (federations.len(), full_time),
+                TargetId::FederationChair => federation_chair(orgs, as_of),
             };
             Rate::new(
                 id,

@@ -2,6 +2,7 @@
 
 use super::super::fixture::{as_of, date, enterprise, enterprise_with_union, social_org};
 use super::*;
+use crate::schema::WomenOrgForm;
 
 fn rate_of(rates: &[Rate], id: TargetId) -> &Rate {
     rates
@@ -20,7 +21,7 @@ fn figures(rates: &[Rate], id: TargetId) -> (u32, u32, Option<bool>) {
 fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
     let mut units: Vec<Unit> = (0..17).map(|_| enterprise_with_union(60)).collect();
     units.extend((0..3).map(|_| enterprise(60)));
-    let rates = coverage(&units, &Rules::default(), as_of());
+    let rates = coverage(&units, &TownshipOrgs::default(), &Rules::default(), as_of());
 
     let medium = rate_of(&rates, TargetId::UnionMedium);
     assert_eq!((medium.required, medium.formed), (20, 17));
@@ -38,11 +39,22 @@ fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
 
 #[test]
 fn every_target_is_listed_in_order_even_with_no_units() {
-    let rates = coverage(&[], &Rules::default(), as_of());
+    let rates = coverage(&[], &TownshipOrgs::default(), &Rules::default(), as_of());
     let ids: Vec<TargetId> = rates.iter().map(|r| r.target).collect();
     assert_eq!(ids, TargetId::ALL);
-    assert!(rates.iter().all(|r| r.rate.is_none() && r.met.is_none()));
-    assert_eq!(rate_of(&rates, TargetId::FederationChair).target_rate, 0.7);
+    // Every unit target requires nothing; the township itself is always
+    // one of the full-time 妇联 chair target's denominator.
+    assert!(
+        rates
+            .iter()
+            .filter(|r| r.target != TargetId::FederationChair)
+            .all(|r| r.rate.is_none() && r.met.is_none())
+    );
+    let chair = rate_of(&rates, TargetId::FederationChair);
+    assert_eq!(
+        (chair.required, chair.formed, chair.target_rate),
+        (1, 0, 0.7)
+    );
 }
 
 /// A township worked out by hand:
@@ -119,7 +131,12 @@ fn township() -> Vec<Unit> {
 
 #[test]
 fn a_township_worked_out_by_hand() {
-    let rates = coverage(&township(), &Rules::default(), as_of());
+    let rates = coverage(
+        &township(),
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     // ≥ 100: e1, e2 (e6 archived) → 1 of 2.
     assert_eq!(figures(&rates, TargetId::UnionLarge), (2, 1, Some(false)));
     // ≥ 50: e1, e2, e3; e3's union is founded after as_of → 1 of 3.
@@ -141,17 +158,22 @@ fn a_township_worked_out_by_hand() {
         figures(&rates, TargetId::WomensCommittee),
         (2, 1, Some(false))
     );
-    // Chairs: c1's 妇联 → 1 of 1.
+    // Chair: c1's 妇联 is a community's, not the township's → 0 of 1.
     assert_eq!(
         figures(&rates, TargetId::FederationChair),
-        (1, 1, Some(true))
+        (1, 0, Some(false))
     );
 }
 
 #[test]
 fn two_months_later_the_same_township_looks_different() {
     // On 2025-09-01 e3's union exists: ≥ 50 becomes 2 of 3.
-    let rates = coverage(&township(), &Rules::default(), date("2025-09-01"));
+    let rates = coverage(
+        &township(),
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        date("2025-09-01"),
+    );
     assert_eq!(figures(&rates, TargetId::UnionMedium), (3, 2, Some(false)));
 }
 
@@ -160,32 +182,49 @@ fn archived_units_are_excluded() {
     let mut closed = enterprise(200);
     closed.archived = true;
     let units = vec![enterprise_with_union(200), closed];
-    let rates = coverage(&units, &Rules::default(), as_of());
+    let rates = coverage(&units, &TownshipOrgs::default(), &Rules::default(), as_of());
     assert_eq!(figures(&rates, TargetId::UnionLarge), (1, 1, Some(true)));
 }
 
 #[test]
-fn seven_full_time_chairs_in_ten_federations_meets_70_percent() {
-    let federation = |full_time: Option<bool>| {
-        let mut u = Unit::new("村", UnitKind::Village);
-        u.women_org.formed = true;
-        u.women_org.form = Some(WomenOrgForm::Federation);
-        u.women_org.chair_full_time = full_time;
-        u
+fn seven_townships_of_ten_with_a_full_time_federation_chair_meets_70_percent() {
+    let township = |full_time: Option<bool>| {
+        let mut o = TownshipOrgs::default();
+        o.federation.formed = true;
+        o.federation.chair_full_time = full_time;
+        coverage(&[], &o, &Rules::default(), as_of())
     };
-    let mut units: Vec<Unit> = (0..7).map(|_| federation(Some(true))).collect();
-    units.push(federation(Some(false)));
-    units.push(federation(None)); // not recorded: not full-time
-    units.push(federation(Some(false)));
-    // A 妇代会 is not a federation: not counted.
-    let mut congress = federation(Some(true));
-    congress.women_org.form = Some(WomenOrgForm::Congress);
-    units.push(congress);
-    let rates = coverage(&units, &Rules::default(), as_of());
-    let chair = rate_of(&rates, TargetId::FederationChair);
+    let mut rates: Vec<Rate> = (0..7).flat_map(|_| township(Some(true))).collect();
+    rates.extend(township(Some(false)));
+    rates.extend(township(None)); // not recorded: not full-time
+    rates.extend(township(Some(false)));
+    let one = township(Some(true));
+    assert_eq!(figures(&one, TargetId::FederationChair), (1, 1, Some(true)));
+    let county = sum_rates(&rates);
+    let chair = rate_of(&county, TargetId::FederationChair);
     assert_eq!((chair.required, chair.formed), (10, 7));
     assert_eq!(chair.rate, Some(0.7));
     assert_eq!(chair.met, Some(true));
+}
+
+#[test]
+fn a_units_federation_is_not_the_townships() {
+    // Ten communities whose 妇联 have full-time chairs: the township's own
+    // 妇联 is not recorded, so the township is 0 of 1.
+    let units: Vec<Unit> = (0..10)
+        .map(|_| {
+            let mut u = Unit::new("社区", UnitKind::Community);
+            u.women_org.formed = true;
+            u.women_org.form = Some(WomenOrgForm::Federation);
+            u.women_org.chair_full_time = Some(true);
+            u
+        })
+        .collect();
+    let rates = coverage(&units, &TownshipOrgs::default(), &Rules::default(), as_of());
+    assert_eq!(
+        figures(&rates, TargetId::FederationChair),
+        (1, 0, Some(false))
+    );
 }
 
 #[test]
@@ -198,10 +237,16 @@ fn county_totals_add_counts_not_rates() {
             enterprise_with_union(30),
             enterprise(30),
         ],
+        &TownshipOrgs::default(),
         &rules,
         as_of(),
     );
-    let b = coverage(&[enterprise_with_union(30)], &rules, as_of());
+    let b = coverage(
+        &[enterprise_with_union(30)],
+        &TownshipOrgs::default(),
+        &rules,
+        as_of(),
+    );
     let county = sum_rates(a.iter().chain(b.iter()));
     let all = rate_of(&county, TargetId::UnionAll);
     // 3 of 4 = 75 %, not the average of 66.7 % and 100 % (83.3 %).
@@ -219,7 +264,7 @@ fn targets_follow_the_countys_rules() {
     )
     .unwrap();
     let units = vec![enterprise_with_union(60), enterprise(59), enterprise(70)];
-    let rates = coverage(&units, &rules, as_of());
+    let rates = coverage(&units, &TownshipOrgs::default(), &rules, as_of());
     let medium = rate_of(&rates, TargetId::UnionMedium);
     assert_eq!((medium.required, medium.formed), (2, 1));
     assert_eq!(medium.met, Some(true));
