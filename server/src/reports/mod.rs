@@ -64,7 +64,13 @@ pub fn build(
 ) -> Result<ReportTable, DbError> {
     let townships = source::townships(conn, f)?;
     Ok(match name {
-        ReportName::Coverage => coverage::build(&townships, &source::units(conn, f)?, f, rules),
+        ReportName::Coverage => coverage::build(
+            &townships,
+            &source::units(conn, f)?,
+            &source::township_orgs(conn, f)?,
+            f,
+            rules,
+        ),
         ReportName::Gaps => gaps::build(&townships, &source::units(conn, f)?, f, rules),
         ReportName::Nominations => {
             let org = f.organization.and_then(recommending);
