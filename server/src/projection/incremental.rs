@@ -173,7 +173,9 @@ fn touched_records(doc: &Automerge, since: &[ChangeHash]) -> Option<BTreeSet<(St
                     // A record map, the meta or the township's own
                     // organizations put anew: read it all.
                     legacy::Key::Map(key)
-                        if key == "meta" || key == TOWNSHIP_ORGS || RECORD_MAPS.contains(&&**key) =>
+                        if key == "meta"
+                            || key == TOWNSHIP_ORGS
+                            || RECORD_MAPS.contains(&&**key) =>
                     {
                         return None;
                     }

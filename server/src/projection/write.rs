@@ -192,7 +192,13 @@ fn insert_township_orgs(tx: &Connection, p: &Projected) -> Result<(), DbError> {
     let o = &p.doc.township_orgs;
     let (f, l, u) = (&o.federation, &o.league_committee, &o.union_federation);
     let rows = [
-        ("federation", f.formed, f.established, &f.chair, f.chair_full_time),
+        (
+            "federation",
+            f.formed,
+            f.established,
+            &f.chair,
+            f.chair_full_time,
+        ),
         (
             "league_committee",
             l.formed,
