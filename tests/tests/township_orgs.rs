@@ -148,7 +148,12 @@ async fn the_townships_own_federation_chair_counts_on_device_and_server_alike() 
     let refused = qunjian(
         &replica_file,
         &doc_env,
-        &["township-org", "set", "--federation-chair-full-time", "maybe"],
+        &[
+            "township-org",
+            "set",
+            "--federation-chair-full-time",
+            "maybe",
+        ],
     );
     assert!(!refused.status.success());
     assert!(

@@ -70,8 +70,9 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     // Only M8 has women (40 ≥ 30 → 妇工委), and has one: 1/1.
     (A, LX, 1, 1, Some(true)),
     (A, WC, 0, 0, None),
-    // Two village 妇联, 一村's chair full-time: 1/2 = 50 % < 70 %.
-    (A, CHAIR, 2, 1, Some(false)),
+    // The township's own 妇联 (founded 2020) has a full-time chair: 1/1.
+    // Its villages' 妇联 (一村's chair full-time) do not count.
+    (A, CHAIR, 1, 1, Some(true)),
     // 湖镇镇: no enterprise ≥ 100 → rate null; 5 of 60 employees, 3 unions: 60 %.
     (B, U100, 0, 0, None),
     (B, U50, 5, 3, Some(false)),
@@ -80,7 +81,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (B, HOME, 0, 0, None),
     (B, LX, 1, 1, Some(true)),
     (B, WC, 0, 0, None),
-    (B, CHAIR, 0, 0, None),
+    // Its own 妇联's chair is part-time: 0/1.
+    (B, CHAIR, 1, 0, Some(false)),
     // 龙洲街道: one enterprise of 80 with a union; the agency lacks its 妇委会.
     (C, U100, 0, 0, None),
     (C, U50, 1, 1, Some(true)),
@@ -89,7 +91,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (C, HOME, 1, 1, Some(true)),
     (C, LX, 0, 0, None),
     (C, WC, 1, 0, Some(false)),
-    (C, CHAIR, 0, 0, None),
+    // Nothing recorded of its own 妇联: 0/1.
+    (C, CHAIR, 1, 0, Some(false)),
     // 全县: sums of counts, not averages of rates.
     ("", U100, 10, 9, Some(true)),
     // 17 + 3 + 1 = 21 of 20 + 5 + 1 = 26 → 80.8 % (the mean of 85 %, 60 %, 100 % would be 81.7 %).
@@ -99,7 +102,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     ("", HOME, 3, 2, Some(false)),
     ("", LX, 2, 2, Some(true)),
     ("", WC, 1, 0, Some(false)),
-    ("", CHAIR, 2, 1, Some(false)),
+    // 1 of 3 townships → 33 % < 70 %.
+    ("", CHAIR, 3, 1, Some(false)),
 ];
 
 /// `(code, unit, missing, due, overdue)` of a gaps report, as a set.
