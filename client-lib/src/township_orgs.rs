@@ -21,7 +21,7 @@ impl Township {
     /// The township's own organizations as recorded; all unrecorded in a
     /// document made before they had a place.
     pub fn township_orgs(&self) -> Result<TownshipOrgs, ClientError> {
-        Ok(self.read(|doc| edit::township_orgs(doc))?)
+        Ok(self.read(edit::township_orgs)?)
     }
 
     /// Change the township's own organizations: `f` edits a copy, and only
