@@ -6,9 +6,9 @@
 //! one of 300. The full-time 妇联 chair counts townships, each by its own
 //! 妇联 (`p_township_orgs`); a township with none recorded is 0 of 1.
 
-use qunjian_shared::rules::{Rate, Rules, TargetId, coverage, sum_rates};
 use std::collections::BTreeMap;
 
+use qunjian_shared::rules::{Rate, Rules, TargetId, coverage, sum_rates};
 use qunjian_shared::schema::{OrgKind, TownshipOrgs};
 
 use super::filters::Filters;
