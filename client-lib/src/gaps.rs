@@ -64,11 +64,12 @@ impl Township {
     }
 
     /// The township's formation and staffing rates on `as_of` against
-    /// `rules`' targets, every target in the county report's order.
+    /// `rules`' targets, every target in the county report's order (the
+    /// full-time 妇联 chair from the township's own 妇联).
     pub fn coverage(&self, rules: &Rules, as_of: Date) -> Result<Vec<Rate>, ClientError> {
         let (doc, _) = self.document()?;
         let units: Vec<_> = doc.units.into_values().collect();
         let people: Vec<_> = doc.people.into_values().collect();
-        Ok(coverage(&units, &people, rules, as_of))
+        Ok(coverage(&units, &people, &doc.township_orgs, rules, as_of))
     }
 }

@@ -57,6 +57,7 @@ mod sync_status;
 mod sync_summary;
 mod tls;
 mod township;
+mod township_orgs;
 
 pub use bundle::{BundleFailure, Exported, Imported};
 pub use conflicts::Writer;

@@ -282,6 +282,7 @@ mod tests {
             activities: Default::default(),
             honors: Default::default(),
             visits: Default::default(),
+            township_orgs: Default::default(),
         };
         doc.units
             .insert("u1".into(), Unit::new("城关村", UnitKind::Village));

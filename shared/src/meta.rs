@@ -134,9 +134,10 @@ impl TownshipMeta {
         })
     }
 
-    /// A fresh document holding this `meta` and the empty record maps of
-    /// DESIGN.md, so every device finds the same top-level maps and
-    /// concurrent first inserts do not race to create them.
+    /// A fresh document holding this `meta`, the empty record maps of
+    /// DESIGN.md and the township's own organizations (`township_orgs`),
+    /// so every device finds the same top-level maps and concurrent first
+    /// inserts do not race to create them.
     pub fn new_document(&self) -> Result<Automerge, MetaError> {
         let mut doc = Automerge::new();
         doc.transact_with::<_, _, AutomergeError, _>(
@@ -155,6 +156,9 @@ impl TownshipMeta {
                 for records in RECORD_MAPS {
                     tx.put_object(ROOT, *records, automerge::ObjType::Map)?;
                 }
+                // The township's own organizations, created here by the
+                // one writer of a new document, for the same reason.
+                crate::schema::TownshipOrgs::put_empty(tx)?;
                 Ok(())
             },
         )

@@ -28,6 +28,7 @@ mod records;
 mod rules;
 mod status;
 mod sync;
+mod township_orgs;
 mod units;
 mod visits;
 
@@ -89,6 +90,12 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: OrgCommand,
+    },
+    /// The township's own 妇联, 团委, 总工会 (乡镇自身群团组织):
+    /// `township-org set --federation-chair 张敏 --federation-chair-full-time 是` (offline).
+    TownshipOrg {
+        #[command(subcommand)]
+        command: township_orgs::TownshipOrgCommand,
     },
     /// People (人员): add, list, show, update, archive, restore (offline).
     Person {
@@ -401,6 +408,9 @@ async fn command(
         Command::Org {
             command: OrgCommand::Set(args),
         } => orgs::set(&open(replica, doc_url).await?, args).map(Some),
+        Command::TownshipOrg { command } => {
+            township_orgs::run(&open(replica, doc_url).await?, command)
+        }
         Command::Person { command } => people::run(&open(replica, doc_url).await?, command),
         Command::Nominate(args) => {
             nominations::nominate(&open(replica, doc_url).await?, args).map(Some)

@@ -7,8 +7,9 @@
 //! finds which records they touch: each operation's object, walked up to
 //! its record. It re-reads those records and their conflicts only, then
 //! validates the whole typed document again, because rules span records.
-//! Anything it cannot place falls back to a full read: the meta, a
-//! collection replaced, or a batch too big to be worth it. The result equals
+//! Anything it cannot place falls back to a full read: the meta, the
+//! township's own organizations, a collection replaced, or a batch too big
+//! to be worth it. The result equals
 //! a full read of the same version; `tests.rs` checks that over random
 //! edits.
 //!
@@ -20,7 +21,7 @@ use automerge::{Automerge, ChangeHash, ObjId, Prop, ReadDoc, legacy};
 use qunjian_shared::conflicts::{self, Conflict};
 use qunjian_shared::doc_json::heads_hex;
 use qunjian_shared::meta::RECORD_MAPS;
-use qunjian_shared::schema::{Date, TownshipDocument, Unreadable};
+use qunjian_shared::schema::{Date, TOWNSHIP_ORGS, TownshipDocument, Unreadable};
 use qunjian_shared::validation::spelling::{self, Unpadded};
 use qunjian_shared::validation::{Finding, sort_findings, validate_with_unreadable};
 
@@ -169,8 +170,13 @@ fn touched_records(doc: &Automerge, since: &[ChangeHash]) -> Option<BTreeSet<(St
         for op in change.decode().operations {
             let record = match op.obj {
                 legacy::ObjectId::Root => match &op.key {
-                    // A record map or the meta put anew: read it all.
-                    legacy::Key::Map(key) if key == "meta" || RECORD_MAPS.contains(&&**key) => {
+                    // A record map, the meta or the township's own
+                    // organizations put anew: read it all.
+                    legacy::Key::Map(key)
+                        if key == "meta"
+                            || key == TOWNSHIP_ORGS
+                            || RECORD_MAPS.contains(&&**key) =>
+                    {
                         return None;
                     }
                     // Root keys the projection does not read.
@@ -207,7 +213,9 @@ fn record_of(doc: &Automerge, obj: &ObjId, key: &legacy::Key) -> Option<Option<(
         Some(Prop::Map(map)) => map.clone(),
         _ => return None,
     };
-    if map == "meta" {
+    // The meta, or the township's own organizations (edited seldom, and
+    // not a record map): read everything.
+    if map == "meta" || map == TOWNSHIP_ORGS {
         return None;
     }
     if !RECORD_MAPS.contains(&map.as_str()) {

@@ -21,6 +21,8 @@ pub mod write;
 mod incremental_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod township_orgs_tests;
 
 pub use read::{Projected, ReadError};
 pub use worker::{Outcome, ProjectError, project};

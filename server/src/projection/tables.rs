@@ -44,6 +44,21 @@ CREATE TABLE IF NOT EXISTS p_organizations (
     PRIMARY KEY (township, unit_id, org)
 ) WITHOUT ROWID;
 
+-- The township's own 妇联 (federation), 团委 (league_committee) and 总工会
+-- (union_federation), one row each: `formed` is the flag as recorded (a
+-- founding date alone also counts, as for units), `leader` the chair or
+-- secretary and `leader_full_time` whether they are full-time (NULL: not
+-- recorded). The coverage report's full-time 妇联 chair counts these.
+CREATE TABLE IF NOT EXISTS p_township_orgs (
+    township         TEXT NOT NULL,
+    org              TEXT NOT NULL,
+    formed           INTEGER NOT NULL,
+    established      TEXT,
+    leader           TEXT,
+    leader_full_time INTEGER,
+    PRIMARY KEY (township, org)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS p_people (
     township    TEXT NOT NULL,
     id          TEXT NOT NULL,

@@ -13,6 +13,7 @@ use crate::db::DbError;
 pub const TABLES: &[&str] = &[
     "p_units",
     "p_organizations",
+    "p_township_orgs",
     "p_people",
     "p_nominations",
     "p_nomination_steps",
@@ -36,6 +37,7 @@ pub fn replace(conn: &Connection, p: &Projected, at: &str) -> Result<(), DbError
         )?;
     }
     insert_units(&tx, p)?;
+    insert_township_orgs(&tx, p)?;
     insert_people(&tx, p)?;
     insert_nominations(&tx, p)?;
     insert_activities(&tx, p)?;
@@ -178,6 +180,52 @@ fn organizations(u: &Unit) -> Vec<OrgRow<'_>> {
     all.into_iter()
         .filter(|o| u.has(o.kind) || o.form.is_some() || o.leader.is_some())
         .collect()
+}
+
+/// The township's own organizations, one row each, always written (all
+/// unrecorded in a document made before they had a place).
+fn insert_township_orgs(tx: &Connection, p: &Projected) -> Result<(), DbError> {
+    let mut stmt = tx.prepare(
+        "INSERT INTO p_township_orgs (township, org, formed, established, leader,
+           leader_full_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let o = &p.doc.township_orgs;
+    let (f, l, u) = (&o.federation, &o.league_committee, &o.union_federation);
+    let rows = [
+        (
+            "federation",
+            f.formed,
+            f.established,
+            &f.chair,
+            f.chair_full_time,
+        ),
+        (
+            "league_committee",
+            l.formed,
+            l.established,
+            &l.secretary,
+            l.secretary_full_time,
+        ),
+        (
+            "union_federation",
+            u.formed,
+            u.established,
+            &u.chair,
+            u.chair_full_time,
+        ),
+    ];
+    for (org, formed, established, leader, full_time) in rows {
+        stmt.execute(params![
+            p.township,
+            org,
+            formed,
+            established.map(|d| d.to_string()),
+            leader,
+            full_time,
+        ])?;
+    }
+    Ok(())
 }
 
 fn insert_people(tx: &Connection, p: &Projected) -> Result<(), DbError> {

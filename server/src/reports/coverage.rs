@@ -7,10 +7,13 @@
 //!
 //! The county's figure is the sum of the townships' counts, not an average
 //! of their rates: a township of 3 enterprises must not weigh as much as
-//! one of 300.
+//! one of 300. The full-time 妇联 chair counts townships, each by its own
+//! 妇联 (`p_township_orgs`); a township with none recorded is 0 of 1.
+
+use std::collections::BTreeMap;
 
 use qunjian_shared::rules::{Rate, Rules, TargetId, coverage, sum_rates};
-use qunjian_shared::schema::OrgKind;
+use qunjian_shared::schema::{OrgKind, TownshipOrgs};
 
 use super::filters::Filters;
 use super::source::{PersonRow, TownshipRef, UnitRow};
@@ -36,6 +39,7 @@ pub fn build(
     townships: &[TownshipRef],
     units: &[UnitRow],
     people: &[PersonRow],
+    orgs: &BTreeMap<String, TownshipOrgs>,
     f: &Filters,
     rules: &Rules,
 ) -> ReportTable {
@@ -53,7 +57,8 @@ pub fn build(
             .filter(|p| p.township == t.code)
             .map(|p| p.person.clone())
             .collect();
-        let rates = coverage(&mine, &theirs, rules, f.as_of);
+        let own = orgs.get(&t.code).cloned().unwrap_or_default();
+        let rates = coverage(&mine, &theirs, &own, rules, f.as_of);
         for r in rates.iter().filter(|r| wanted(r)) {
             out.push(cells(&t.name, &t.code, r));
         }

@@ -68,6 +68,7 @@ pub fn build(
             &townships,
             &source::units(conn, f)?,
             &source::people(conn, f)?,
+            &source::township_orgs(conn, f)?,
             f,
             rules,
         ),

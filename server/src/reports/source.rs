@@ -3,7 +3,9 @@
 //! Each report is a pure function of what these return, so it can be
 //! tested on hand-made rows; only this file knows the SQL.
 
-use qunjian_shared::schema::{Gender, PartyStage, Person, Role, Set, Unit};
+use std::collections::BTreeMap;
+
+use qunjian_shared::schema::{Date, Gender, PartyStage, Person, Role, Set, TownshipOrgs, Unit};
 use rusqlite::{Connection, params};
 
 use super::filters::Filters;
@@ -233,4 +235,54 @@ pub fn activities(conn: &Connection, f: &Filters) -> Result<Vec<ActivityRow>, Db
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The township's own organizations of each covered township, by code, as
+/// projected into `p_township_orgs`. A township with no rows yet (its
+/// document never projected) is absent: nothing recorded.
+pub fn township_orgs(
+    conn: &Connection,
+    f: &Filters,
+) -> Result<BTreeMap<String, TownshipOrgs>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT township, org, formed, established, leader, leader_full_time
+         FROM p_township_orgs WHERE ?1 IS NULL OR township = ?1",
+    )?;
+    let rows = stmt.query_map([&f.township], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<bool>>(5)?,
+        ))
+    })?;
+    let mut out: BTreeMap<String, TownshipOrgs> = BTreeMap::new();
+    for row in rows {
+        let (township, org, formed, established, leader, full_time) = row?;
+        // Written from a typed date; one that no longer parses is left
+        // unrecorded rather than failing the report.
+        let established = established.and_then(|d| d.parse::<Date>().ok());
+        let o = out.entry(township).or_default();
+        match org.as_str() {
+            "federation" => {
+                let f = &mut o.federation;
+                (f.formed, f.established, f.chair, f.chair_full_time) =
+                    (formed, established, leader, full_time);
+            }
+            "league_committee" => {
+                let l = &mut o.league_committee;
+                (l.formed, l.established, l.secretary, l.secretary_full_time) =
+                    (formed, established, leader, full_time);
+            }
+            "union_federation" => {
+                let u = &mut o.union_federation;
+                (u.formed, u.established, u.chair, u.chair_full_time) =
+                    (formed, established, leader, full_time);
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }

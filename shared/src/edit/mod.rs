@@ -13,9 +13,11 @@ mod nominations;
 mod raw;
 mod records;
 mod resolve;
+mod township_orgs;
 
 pub use error::EditError;
 pub use nominations::{nominate, record_step};
 pub use raw::{set, still_readable};
 pub use records::{add, archive, get, list_all, records_map, update};
 pub use resolve::resolve;
+pub use township_orgs::{township_orgs, update_township_orgs};

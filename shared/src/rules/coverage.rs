@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::as_of::{FormedOn, counts_on};
 use super::config::Rules;
+use super::federation_chair::federation_chair;
 use super::required_org::RequiredOrg;
 use super::requirement::requirements;
 use super::target_id::TargetId;
-use crate::schema::{Date, Gender, Person, Role, Unit, UnitKind, WomenOrgForm};
+use crate::schema::{Date, Gender, Person, Role, TownshipOrgs, Unit, UnitKind, WomenOrgForm};
 
 /// One target's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,13 +71,19 @@ impl Rate {
 ///   independent; an enterprise with no employee count is in "all" only);
 /// - league, 妇女之家, 两新 women's organizations, 妇委会: the units where
 ///   [`requirements`] asks for it, and of those the ones that meet it;
-/// - full-time chairs: units whose formed women's organization is a 妇联,
-///   and of those the ones whose chair is recorded as full-time;
+/// - full-time 妇联 chair: the township itself, from its own organizations
+///   (`orgs`), 1/1 or 0/1 ([`federation_chair`]); units' 妇联 do not count;
 /// - 妇代会 chairs on the two committees: villages whose formed women's
 ///   organization is a 妇代会, and of those the ones whose chair is recorded
 ///   as sitting on the village two committees ([`congress_chairs`]);
 /// - women among reserve cadres: see [`women_reserve_cadres`].
-pub fn coverage(units: &[Unit], people: &[Person], rules: &Rules, as_of: Date) -> Vec<Rate> {
+pub fn coverage(
+    units: &[Unit],
+    people: &[Person],
+    orgs: &TownshipOrgs,
+    rules: &Rules,
+    as_of: Date,
+) -> Vec<Rate> {
     let live: Vec<&Unit> = units.iter().filter(|u| counts_on(u, as_of)).collect();
     let reqs: Vec<_> = live
         .iter()
@@ -97,15 +104,6 @@ pub fn coverage(units: &[Unit], people: &[Person], rules: &Rules, as_of: Date) -
         let met = of.iter().filter(|r| r.met).count();
         (of.len(), met)
     };
-    let federations: Vec<_> = live
-        .iter()
-        .filter(|u| u.women_org.form == Some(WomenOrgForm::Federation))
-        .filter(|u| u.women_org.formed_on(as_of))
-        .collect();
-    let full_time = federations
-        .iter()
-        .filter(|u| u.women_org.chair_full_time == Some(true))
-        .count();
 
     TargetId::ALL
         .iter()
@@ -120,7 +118,7 @@ pub fn coverage(units: &[Unit], people: &[Person], rules: &Rules, as_of: Date) -
                     required_of(&[RequiredOrg::WomenWorkCommittee, RequiredOrg::WomenLiaison])
                 }
                 TargetId::WomensCommittee => required_of(&[RequiredOrg::WomensCommittee]),
-                TargetId::FederationChair => (federations.len(), full_time),
+                TargetId::FederationChair => federation_chair(orgs, as_of),
                 TargetId::CongressChair => congress_chairs(&live, as_of),
                 TargetId::WomenReserveCadres => women_reserve_cadres(people),
             };

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! { meta, units: {id: Unit}, people: {id: Person}, nominations: {id: Nomination},
-//!   activities: {id: Activity}, honors: {id: Honor}, visits: {id: Visit} }
+//!   activities: {id: Activity}, honors: {id: Honor}, visits: {id: Visit},
+//!   township_orgs: TownshipOrgs }
 //! ```
 //!
 //! Records live in maps keyed by ids made on the device (UUID v7), so two
@@ -22,6 +23,7 @@ mod organizations;
 mod person;
 mod set;
 pub mod string_enum;
+mod township_orgs;
 mod unit;
 mod visit;
 
@@ -44,6 +46,10 @@ pub use organizations::{
 };
 pub use person::{Gender, PartyStage, Person, Role};
 pub use set::Set;
+pub use township_orgs::{
+    TOWNSHIP_ORGS, TownshipFederation, TownshipLeagueCommittee, TownshipOrgs,
+    TownshipUnionFederation,
+};
 pub use unit::{Unit, UnitKind};
 pub use visit::Visit;
 
@@ -103,6 +109,9 @@ pub struct TownshipDocument {
     pub honors: BTreeMap<String, Honor>,
     /// `visits`.
     pub visits: BTreeMap<String, Visit>,
+    /// `township_orgs`: the township's own 妇联, 团委 and 总工会 (all
+    /// unrecorded when a document made before them has none).
+    pub township_orgs: TownshipOrgs,
 }
 
 /// A record that could not be read as its type (written by a newer app, or
@@ -133,6 +142,7 @@ impl TownshipDocument {
             activities: records(doc, &mut unreadable),
             honors: records(doc, &mut unreadable),
             visits: records(doc, &mut unreadable),
+            township_orgs: township_orgs(doc, &mut unreadable),
         };
         Ok((out, unreadable))
     }
@@ -150,7 +160,7 @@ impl TownshipDocument {
         map: &str,
         id: &str,
     ) -> bool {
-        unreadable.retain(|u| !(u.map == map && u.id == id));
+        unreadable.retain(|u| !(u.map == map && (u.id == id || map == TOWNSHIP_ORGS)));
         match map {
             Unit::MAP => refresh(doc, &mut self.units, unreadable, id),
             Person::MAP => refresh(doc, &mut self.people, unreadable, id),
@@ -158,10 +168,27 @@ impl TownshipDocument {
             Activity::MAP => refresh(doc, &mut self.activities, unreadable, id),
             Honor::MAP => refresh(doc, &mut self.honors, unreadable, id),
             Visit::MAP => refresh(doc, &mut self.visits, unreadable, id),
+            TOWNSHIP_ORGS => self.township_orgs = township_orgs(doc, unreadable),
             _ => return false,
         }
         true
     }
+}
+
+/// The township's own organizations; when no copy of the map can be read,
+/// nothing recorded, and the map listed as unreadable (id empty).
+fn township_orgs<D: ReadDoc + autosurgeon::ReadDoc>(
+    doc: &D,
+    unreadable: &mut Vec<Unreadable>,
+) -> TownshipOrgs {
+    TownshipOrgs::read(doc).unwrap_or_else(|error| {
+        unreadable.push(Unreadable {
+            map: TOWNSHIP_ORGS,
+            id: String::new(),
+            error,
+        });
+        TownshipOrgs::default()
+    })
 }
 
 fn refresh<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(

@@ -30,6 +30,7 @@ pub fn empty() -> TownshipDocument {
         activities: BTreeMap::new(),
         honors: BTreeMap::new(),
         visits: BTreeMap::new(),
+        township_orgs: Default::default(),
     }
 }
 

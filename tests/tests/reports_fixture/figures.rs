@@ -72,8 +72,9 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     // Only M8 has women (40 ≥ 30 → 妇工委), and has one: 1/1.
     (A, LX, 1, 1, Some(true)),
     (A, WC, 0, 0, None),
-    // Two village 妇联, 一村's chair full-time: 1/2 = 50 % < 70 %.
-    (A, CHAIR, 2, 1, Some(false)),
+    // The township's own 妇联 (founded 2020) has a full-time chair: 1/1.
+    // Its villages' 妇联 (一村's chair full-time) do not count.
+    (A, CHAIR, 1, 1, Some(true)),
     // No 妇代会 in the county: no figure anywhere.
     (A, CONGRESS, 0, 0, None),
     // Reserve cadres: one woman, one man: 50 % ≥ 20 %.
@@ -86,7 +87,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (B, HOME, 0, 0, None),
     (B, LX, 1, 1, Some(true)),
     (B, WC, 0, 0, None),
-    (B, CHAIR, 0, 0, None),
+    // Its own 妇联's chair is part-time: 0/1.
+    (B, CHAIR, 1, 0, Some(false)),
     (B, CONGRESS, 0, 0, None),
     // Three men: 0 %.
     (B, RESERVE, 3, 0, Some(false)),
@@ -98,7 +100,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     (C, HOME, 1, 1, Some(true)),
     (C, LX, 0, 0, None),
     (C, WC, 1, 0, Some(false)),
-    (C, CHAIR, 0, 0, None),
+    // Nothing recorded of its own 妇联: 0/1.
+    (C, CHAIR, 1, 0, Some(false)),
     (C, CONGRESS, 0, 0, None),
     (C, RESERVE, 0, 0, None),
     // 全县: sums of counts, not averages of rates.
@@ -110,7 +113,8 @@ pub const COVERAGE_0630: &[(&str, &str, i64, i64, Option<bool>)] = &[
     ("", HOME, 3, 2, Some(false)),
     ("", LX, 2, 2, Some(true)),
     ("", WC, 1, 0, Some(false)),
-    ("", CHAIR, 2, 1, Some(false)),
+    // 1 of 3 townships → 33 % < 70 %.
+    ("", CHAIR, 3, 1, Some(false)),
     ("", CONGRESS, 0, 0, None),
     // 1 of 2 + 0 of 3 = 1 of 5 = 20 %: met, though one township is at 0 %.
     ("", RESERVE, 5, 1, Some(true)),

@@ -350,6 +350,15 @@ fn build_a(t: &mut Town) {
     v2.women_org.form = Some(WomenOrgForm::Federation);
     v2.women_org.chair_full_time = Some(false);
     add(t, "V2", &v2);
+    // The township's own 妇联, founded 2020, with a full-time chair: the
+    // villages' 妇联 above are not the township's and do not count.
+    t.township
+        .update_township_orgs(|o| {
+            o.federation.established = Some(day("2020-05-01"));
+            o.federation.chair = Some("张敏".into());
+            o.federation.chair_full_time = Some(true);
+        })
+        .expect("township orgs");
 
     // 推优 2026: three by the union, one direct by the league.
     let unit = t.id("L1").to_string();
@@ -469,6 +478,13 @@ fn build_a(t: &mut Town) {
 
 /// 湖镇镇 (B).
 fn build_b(t: &mut Town) {
+    // The township's own 妇联 is formed, its chair part-time: 0 of 1.
+    t.township
+        .update_township_orgs(|o| {
+            o.federation.formed = true;
+            o.federation.chair_full_time = Some(false);
+        })
+        .expect("township orgs");
     // Five enterprises of 60 employees; WC, BAD and DUP have a union.
     let wc = with_work_committee(
         with_union(

@@ -2,6 +2,7 @@
 
 use super::super::fixture::{as_of, date, enterprise, enterprise_with_union, social_org};
 use super::*;
+use crate::schema::WomenOrgForm;
 
 fn rate_of(rates: &[Rate], id: TargetId) -> &Rate {
     rates
@@ -20,7 +21,13 @@ fn figures(rates: &[Rate], id: TargetId) -> (u32, u32, Option<bool>) {
 fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
     let mut units: Vec<Unit> = (0..17).map(|_| enterprise_with_union(60)).collect();
     units.extend((0..3).map(|_| enterprise(60)));
-    let rates = coverage(&units, &[], &Rules::default(), as_of());
+    let rates = coverage(
+        &units,
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
 
     let medium = rate_of(&rates, TargetId::UnionMedium);
     assert_eq!((medium.required, medium.formed), (20, 17));
@@ -38,11 +45,28 @@ fn seventeen_unions_in_twenty_enterprises_is_85_percent_and_meets_85() {
 
 #[test]
 fn every_target_is_listed_in_order_even_with_no_units() {
-    let rates = coverage(&[], &[], &Rules::default(), as_of());
+    let rates = coverage(
+        &[],
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     let ids: Vec<TargetId> = rates.iter().map(|r| r.target).collect();
     assert_eq!(ids, TargetId::ALL);
-    assert!(rates.iter().all(|r| r.rate.is_none() && r.met.is_none()));
-    assert_eq!(rate_of(&rates, TargetId::FederationChair).target_rate, 0.7);
+    // Every unit target requires nothing; the township itself is always
+    // one of the full-time 妇联 chair target's denominator.
+    assert!(
+        rates
+            .iter()
+            .filter(|r| r.target != TargetId::FederationChair)
+            .all(|r| r.rate.is_none() && r.met.is_none())
+    );
+    let chair = rate_of(&rates, TargetId::FederationChair);
+    assert_eq!(
+        (chair.required, chair.formed, chair.target_rate),
+        (1, 0, 0.7)
+    );
 }
 
 /// A township worked out by hand:
@@ -119,7 +143,13 @@ fn township() -> Vec<Unit> {
 
 #[test]
 fn a_township_worked_out_by_hand() {
-    let rates = coverage(&township(), &[], &Rules::default(), as_of());
+    let rates = coverage(
+        &township(),
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     // ≥ 100: e1, e2 (e6 archived) → 1 of 2.
     assert_eq!(figures(&rates, TargetId::UnionLarge), (2, 1, Some(false)));
     // ≥ 50: e1, e2, e3; e3's union is founded after as_of → 1 of 3.
@@ -141,17 +171,23 @@ fn a_township_worked_out_by_hand() {
         figures(&rates, TargetId::WomensCommittee),
         (2, 1, Some(false))
     );
-    // Chairs: c1's 妇联 → 1 of 1.
+    // Chair: c1's 妇联 is a community's, not the township's → 0 of 1.
     assert_eq!(
         figures(&rates, TargetId::FederationChair),
-        (1, 1, Some(true))
+        (1, 0, Some(false))
     );
 }
 
 #[test]
 fn two_months_later_the_same_township_looks_different() {
     // On 2025-09-01 e3's union exists: ≥ 50 becomes 2 of 3.
-    let rates = coverage(&township(), &[], &Rules::default(), date("2025-09-01"));
+    let rates = coverage(
+        &township(),
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        date("2025-09-01"),
+    );
     assert_eq!(figures(&rates, TargetId::UnionMedium), (3, 2, Some(false)));
 }
 
@@ -160,32 +196,61 @@ fn archived_units_are_excluded() {
     let mut closed = enterprise(200);
     closed.archived = true;
     let units = vec![enterprise_with_union(200), closed];
-    let rates = coverage(&units, &[], &Rules::default(), as_of());
+    let rates = coverage(
+        &units,
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     assert_eq!(figures(&rates, TargetId::UnionLarge), (1, 1, Some(true)));
 }
 
 #[test]
-fn seven_full_time_chairs_in_ten_federations_meets_70_percent() {
-    let federation = |full_time: Option<bool>| {
-        let mut u = Unit::new("村", UnitKind::Village);
-        u.women_org.formed = true;
-        u.women_org.form = Some(WomenOrgForm::Federation);
-        u.women_org.chair_full_time = full_time;
-        u
+fn seven_townships_of_ten_with_a_full_time_federation_chair_meets_70_percent() {
+    let township = |full_time: Option<bool>| {
+        let mut o = TownshipOrgs::default();
+        o.federation.formed = true;
+        o.federation.chair_full_time = full_time;
+        coverage(&[], &[], &o, &Rules::default(), as_of())
     };
-    let mut units: Vec<Unit> = (0..7).map(|_| federation(Some(true))).collect();
-    units.push(federation(Some(false)));
-    units.push(federation(None)); // not recorded: not full-time
-    units.push(federation(Some(false)));
-    // A 妇代会 is not a federation: not counted.
-    let mut congress = federation(Some(true));
-    congress.women_org.form = Some(WomenOrgForm::Congress);
-    units.push(congress);
-    let rates = coverage(&units, &[], &Rules::default(), as_of());
-    let chair = rate_of(&rates, TargetId::FederationChair);
+    let mut rates: Vec<Rate> = (0..7).flat_map(|_| township(Some(true))).collect();
+    rates.extend(township(Some(false)));
+    rates.extend(township(None)); // not recorded: not full-time
+    rates.extend(township(Some(false)));
+    let one = township(Some(true));
+    assert_eq!(figures(&one, TargetId::FederationChair), (1, 1, Some(true)));
+    let county = sum_rates(&rates);
+    let chair = rate_of(&county, TargetId::FederationChair);
     assert_eq!((chair.required, chair.formed), (10, 7));
     assert_eq!(chair.rate, Some(0.7));
     assert_eq!(chair.met, Some(true));
+}
+
+#[test]
+fn a_units_federation_is_not_the_townships() {
+    // Ten communities whose 妇联 have full-time chairs: the township's own
+    // 妇联 is not recorded, so the township is 0 of 1.
+    let units: Vec<Unit> = (0..10)
+        .map(|_| {
+            let mut u = Unit::new("社区", UnitKind::Community);
+            u.women_org.formed = true;
+            u.women_org.form = Some(WomenOrgForm::Federation);
+            u.women_org.chair_full_time = Some(true);
+            u
+        })
+        .collect();
+    let rates = coverage(
+        &units,
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
+    assert_eq!(
+        figures(&rates, TargetId::FederationChair),
+        (1, 0, Some(false))
+    );
 }
 
 #[test]
@@ -199,10 +264,17 @@ fn county_totals_add_counts_not_rates() {
             enterprise(30),
         ],
         &[],
+        &TownshipOrgs::default(),
         &rules,
         as_of(),
     );
-    let b = coverage(&[enterprise_with_union(30)], &[], &rules, as_of());
+    let b = coverage(
+        &[enterprise_with_union(30)],
+        &[],
+        &TownshipOrgs::default(),
+        &rules,
+        as_of(),
+    );
     let county = sum_rates(a.iter().chain(b.iter()));
     let all = rate_of(&county, TargetId::UnionAll);
     // 3 of 4 = 75 %, not the average of 66.7 % and 100 % (83.3 %).
@@ -220,7 +292,7 @@ fn targets_follow_the_countys_rules() {
     )
     .unwrap();
     let units = vec![enterprise_with_union(60), enterprise(59), enterprise(70)];
-    let rates = coverage(&units, &[], &rules, as_of());
+    let rates = coverage(&units, &[], &TownshipOrgs::default(), &rules, as_of());
     let medium = rate_of(&rates, TargetId::UnionMedium);
     assert_eq!((medium.required, medium.formed), (2, 1));
     assert_eq!(medium.met, Some(true));
@@ -254,7 +326,13 @@ fn one_woman_in_five_reserve_cadres_is_20_percent_and_meets_20() {
     director.roles.insert(Role::WomensDirector);
     people.push(director);
 
-    let rates = coverage(&[], &people, &Rules::default(), as_of());
+    let rates = coverage(
+        &[],
+        &people,
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     let women = rate_of(&rates, TargetId::WomenReserveCadres);
     assert_eq!((women.required, women.formed), (5, 1));
     assert_eq!(women.rate, Some(0.2));
@@ -264,11 +342,23 @@ fn one_woman_in_five_reserve_cadres_is_20_percent_and_meets_20() {
 
     // One more cadre of unknown gender: 1 of 6 = 16.7 %, below 20 %.
     people.push(reserve_cadre(None));
-    let rates = coverage(&[], &people, &Rules::default(), as_of());
+    let rates = coverage(
+        &[],
+        &people,
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     let women = figures(&rates, TargetId::WomenReserveCadres);
     assert_eq!(women, (6, 1, Some(false)));
     // People have no dates: any as_of gives the roster as it stands.
-    let earlier = coverage(&[], &people, &Rules::default(), date("2000-01-01"));
+    let earlier = coverage(
+        &[],
+        &people,
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        date("2000-01-01"),
+    );
     assert_eq!(figures(&earlier, TargetId::WomenReserveCadres), women);
 }
 
@@ -279,7 +369,13 @@ fn no_reserve_cadres_gives_no_figure() {
     chair.roles.insert(Role::LeagueSecretary);
     let mut archived = reserve_cadre(Some(Gender::Male));
     archived.archived = true;
-    let rates = coverage(&[], &[chair, archived], &Rules::default(), as_of());
+    let rates = coverage(
+        &[],
+        &[chair, archived],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     let women = rate_of(&rates, TargetId::WomenReserveCadres);
     assert_eq!((women.required, women.formed), (0, 0));
     assert_eq!((women.rate, women.met), (None, None));
@@ -291,7 +387,7 @@ fn the_reserve_cadre_target_is_the_countys() {
     let people: Vec<Person> = (0..4)
         .map(|i| reserve_cadre(Some(if i == 0 { Gender::Female } else { Gender::Male })))
         .collect();
-    let rates = coverage(&[], &people, &rules, as_of());
+    let rates = coverage(&[], &people, &TownshipOrgs::default(), &rules, as_of());
     // Exactly 25 % against 25 %: met; one man more and it is not.
     assert_eq!(
         figures(&rates, TargetId::WomenReserveCadres),
@@ -299,14 +395,14 @@ fn the_reserve_cadre_target_is_the_countys() {
     );
     let mut more = people.clone();
     more.push(reserve_cadre(Some(Gender::Male)));
-    let rates = coverage(&[], &more, &rules, as_of());
+    let rates = coverage(&[], &more, &TownshipOrgs::default(), &rules, as_of());
     assert_eq!(
         figures(&rates, TargetId::WomenReserveCadres),
         (5, 1, Some(false))
     );
     // County: 1 of 4 and 1 of 5 is 2 of 9, summed as counts.
     let county = sum_rates(
-        coverage(&[], &people, &rules, as_of())
+        coverage(&[], &people, &TownshipOrgs::default(), &rules, as_of())
             .iter()
             .chain(rates.iter()),
     );
@@ -348,7 +444,13 @@ fn every_congress_chair_on_the_two_committees_is_needed_for_100_percent() {
     unformed.women_org.formed = false;
     units.extend([federation, community, archived, later.clone(), unformed]);
 
-    let rates = coverage(&units, &[], &Rules::default(), as_of());
+    let rates = coverage(
+        &units,
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     let chairs = rate_of(&rates, TargetId::CongressChair);
     assert_eq!((chairs.required, chairs.formed), (4, 2));
     assert_eq!(chairs.rate, Some(0.5));
@@ -357,12 +459,24 @@ fn every_congress_chair_on_the_two_committees_is_needed_for_100_percent() {
 
     // All on the committees, the later one included once it is founded.
     let all_on = [congress_village(Some(true)), later];
-    let before = coverage(&all_on, &[], &Rules::default(), as_of());
+    let before = coverage(
+        &all_on,
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     assert_eq!(
         figures(&before, TargetId::CongressChair),
         (1, 1, Some(true))
     );
-    let after = coverage(&all_on, &[], &Rules::default(), date("2026-07-01"));
+    let after = coverage(
+        &all_on,
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        date("2026-07-01"),
+    );
     assert_eq!(figures(&after, TargetId::CongressChair), (2, 2, Some(true)));
 }
 
@@ -370,7 +484,13 @@ fn every_congress_chair_on_the_two_committees_is_needed_for_100_percent() {
 fn no_congress_gives_no_figure() {
     let mut federation = congress_village(Some(true));
     federation.women_org.form = Some(WomenOrgForm::Federation);
-    let rates = coverage(&[federation], &[], &Rules::default(), as_of());
+    let rates = coverage(
+        &[federation],
+        &[],
+        &TownshipOrgs::default(),
+        &Rules::default(),
+        as_of(),
+    );
     assert_eq!(figures(&rates, TargetId::CongressChair), (0, 0, None));
     assert_eq!(rate_of(&rates, TargetId::CongressChair).rate, None);
 }
