@@ -1080,8 +1080,9 @@ async fn a_js_app_writing_by_schema_md_makes_every_record_readable_by_the_county
     assert_eq!(target("union_formation_100"), (json!(1), json!(1)));
     // ... three villages and communities, one 妇女之家 (JS's village) ...
     assert_eq!(target("womens_home_formation"), (json!(3), json!(1)));
-    // ... two federations, the community's chair full-time.
-    assert_eq!(target("federation_chair_full_time"), (json!(2), json!(1)));
+    // ... and the full-time 妇联 chair counts the township's own 妇联 (not
+    // recorded here), never a community's: 0 of 1.
+    assert_eq!(target("federation_chair_full_time"), (json!(1), json!(0)));
 
     let gaps = ours(report_rows(&server, "gaps", code, "").await);
     for (unit, missing) in [
