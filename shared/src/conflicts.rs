@@ -42,8 +42,12 @@ pub struct Conflict {
 /// township, and nearly every field of a ledger has one value.
 pub fn conflicts(doc: &impl ReadDoc) -> Vec<Conflict> {
     let mut out = Vec::new();
-    if let Ok(Some((Value::Object(ObjType::Map), meta))) = doc.get(ROOT, "meta") {
-        walk(doc, &meta, "meta", "", "", &mut out);
+    // The two maps that are not records: the township's own description,
+    // and its own organizations (a chair typed on two devices).
+    for map in ["meta", crate::schema::TOWNSHIP_ORGS] {
+        if let Ok(Some((Value::Object(ObjType::Map), obj))) = doc.get(ROOT, map) {
+            walk(doc, &obj, map, "", "", &mut out);
+        }
     }
     for map in RECORD_MAPS {
         let Ok(Some((Value::Object(ObjType::Map), records))) = doc.get(ROOT, *map) else {
@@ -189,6 +193,10 @@ pub fn describe(doc: &crate::schema::TownshipDocument, c: &Conflict) -> (String,
     let (who_zh, who_en) = match crate::validation::names::subject(doc, &c.map, &c.id) {
         Some(s) => (s.zh, s.en),
         None if c.map == "meta" => ("乡镇信息".to_string(), "The township's meta".to_string()),
+        None if c.map == crate::schema::TOWNSHIP_ORGS => (
+            "乡镇本级组织".to_string(),
+            "The township's own organizations".to_string(),
+        ),
         None => (
             format!("{}（编号 {}）", c.map, c.id),
             format!("{} {}", c.map, c.id),

@@ -359,7 +359,15 @@ fn a_nomination_records_its_steps_in_order() {
     );
     archive_and_restore(&l, "nomination", &id);
 
-    // A direct nomination starts at the upper review.
+    // A direct nomination is for league secretaries, women's directors and
+    // above: 王芳 holds no such post, so it is refused unless forced ...
+    let stderr = l.fails(&[
+        "nominate", "--person", &person, "--org", "league", "--unit", &village, "--year", "2025",
+        "--direct",
+    ]);
+    assert!(stderr.contains("直接推荐"), "{stderr}");
+    // ... and once she is a league secretary it starts at the upper review.
+    l.ok(&["person", "update", &person, "--roles", "league_secretary"]);
     let direct = l.ok(&[
         "nominate", "--person", &person, "--org", "league", "--unit", &village, "--year", "2025",
         "--direct",

@@ -34,6 +34,10 @@ pub struct Nominate {
     /// starts at the upper review; for league secretaries and women's directors and above).
     #[arg(long)]
     direct: bool,
+    /// 照样录入 (enter it even if the checks refuse it, e.g. a direct
+    /// nomination of someone whose post does not allow it; `check` lists it).
+    #[arg(long)]
+    force: bool,
 }
 
 /// `qunjian step <nomination> <step>`: one step of a 推优, with its fields.
@@ -169,7 +173,7 @@ pub fn nominate(township: &Township, a: Nominate) -> anyhow::Result<String> {
     let unit = record_id::<Unit>(township, &a.unit)?;
     let org = enum_value::<RecommendingOrg>(&a.org, "--org")?;
     let year = year(&a.year, "--year")?;
-    Ok(township.nominate(&person, org, &unit, year, a.direct)?)
+    entered(township.nominate_checked(&person, org, &unit, year, a.direct, today(), force(a.force)))
 }
 
 /// Run `step`: record one step, refused when the step before is missing.

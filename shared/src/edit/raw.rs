@@ -88,6 +88,7 @@ pub fn still_readable(
         "meta" => TownshipMeta::read(tx)
             .map(|_| ())
             .map_err(|e| e.to_string()),
+        crate::schema::TOWNSHIP_ORGS => crate::schema::TownshipOrgs::read(tx).map(|_| ()),
         Unit::MAP => readable::<Unit>(tx, id),
         Person::MAP => readable::<Person>(tx, id),
         Nomination::MAP => readable::<Nomination>(tx, id),

@@ -21,7 +21,7 @@ pub fn resolve(
     field: &str,
     value: &serde_json::Value,
 ) -> Result<(), EditError> {
-    let conflicted = if map == "meta" {
+    let conflicted = if map == "meta" || map == crate::schema::TOWNSHIP_ORGS {
         crate::conflicts::conflicts(tx)
     } else {
         crate::conflicts::in_record(tx, map, id)

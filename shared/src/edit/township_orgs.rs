@@ -149,6 +149,41 @@ mod tests {
     }
 
     #[test]
+    fn two_chairs_typed_on_two_devices_are_a_conflict_named_and_settled_by_resolve() {
+        let mut a = new_township();
+        let mut b = fork(&mut a);
+        edit(&mut a, |o| o.federation.chair = Some("张敏".into()));
+        edit(&mut b, |o| o.federation.chair = Some("李娟".into()));
+        a.merge(&mut b).expect("merge");
+        let found = crate::conflicts::conflicts(&a);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].map.as_str(), found[0].field.as_str()),
+            (TOWNSHIP_ORGS, "federation.chair")
+        );
+        let (typed, _) = crate::schema::TownshipDocument::hydrate(&a).expect("read");
+        let (zh, _) = crate::conflicts::describe(&typed, &found[0]);
+        assert!(
+            zh.starts_with("乡镇本级组织的字段 federation.chair"),
+            "{zh}"
+        );
+
+        let mut tx = a.transaction();
+        crate::edit::resolve(
+            &mut tx,
+            TOWNSHIP_ORGS,
+            "",
+            "federation.chair",
+            &"李娟".into(),
+        )
+        .expect("settled");
+        tx.commit();
+        assert_eq!(crate::conflicts::conflicts(&a), vec![]);
+        let read = township_orgs(&a).expect("read");
+        assert_eq!(read.federation.chair.as_deref(), Some("李娟"));
+    }
+
+    #[test]
     fn two_devices_creating_the_map_on_an_old_document_lose_nothing() {
         let mut a = old_township();
         let mut b = fork(&mut a);
