@@ -39,7 +39,7 @@ impl Township {
     /// each problem at its field (`person`, `unit`, `direct`) unless
     /// `force` — a person or unit that does not exist, or a `direct`
     /// nomination of someone whose roles do not allow one
-    /// ([`direct_problems`]). The check runs inside the edit's transaction.
+    /// (`direct_problems`). The check runs inside the edit's transaction.
     #[allow(clippy::too_many_arguments)]
     pub fn nominate_checked(
         &self,

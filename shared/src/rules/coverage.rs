@@ -75,8 +75,9 @@ impl Rate {
 ///   (`orgs`), 1/1 or 0/1 ([`federation_chair`]); units' 妇联 do not count;
 /// - 妇代会 chairs on the two committees: villages whose formed women's
 ///   organization is a 妇代会, and of those the ones whose chair is recorded
-///   as sitting on the village two committees ([`congress_chairs`]);
-/// - women among reserve cadres: see [`women_reserve_cadres`].
+///   as sitting on the village two committees;
+/// - women among reserve cadres: of the people (not archived) holding the
+///   后备干部 role, the women; a gender not recorded is not a woman.
 pub fn coverage(
     units: &[Unit],
     people: &[Person],
