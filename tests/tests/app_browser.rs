@@ -110,28 +110,7 @@ async fn a_cadre_works_in_the_browser_online_and_offline() {
     let page = chromium.open(&url).await;
 
     // First start: the server's address and the token, then the document.
-    until(
-        &page,
-        "the first-start form",
-        "!!document.getElementById('setup-server')",
-    )
-    .await;
-    js(
-        &page,
-        &format!(
-            "(() => {{ document.getElementById('setup-server').value = '{}'; \
-             document.getElementById('setup-token').value = '{token}'; \
-             document.getElementById('setup-form').requestSubmit(); return true; }})()",
-            server.http()
-        ),
-    )
-    .await;
-    until(
-        &page,
-        "the overview after first start",
-        "!!document.getElementById('gaps-count')",
-    )
-    .await;
+    first_start(&page, &server.http(), &token).await;
     let township = until(
         &page,
         "the township's name",

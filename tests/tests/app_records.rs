@@ -138,28 +138,7 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
     let page = chromium.open(&url).await;
 
     // First start, as a cadre does it: the server's address and the token.
-    until(
-        &page,
-        "the first-start form",
-        "!!document.getElementById('setup-server')",
-    )
-    .await;
-    js(
-        &page,
-        &format!(
-            "(() => {{ document.getElementById('setup-server').value = '{}'; \
-             document.getElementById('setup-token').value = '{token}'; \
-             document.getElementById('setup-form').requestSubmit(); return true; }})()",
-            server.http()
-        ),
-    )
-    .await;
-    until(
-        &page,
-        "the overview after first start",
-        "!!document.getElementById('gaps-count')",
-    )
-    .await;
+    first_start(&page, &server.http(), &token).await;
 
     // Two units through the API (the unit pages have their own test).
     let mut units = Vec::new();

@@ -199,6 +199,34 @@ pub async fn goto(page: &Page, hash: &str, ready: &str) -> Value {
     until(page, &format!("{hash}: {ready}"), ready).await
 }
 
+/// The app's first start, as a cadre does it: the county server's address
+/// and the device's token in the first-start form, then the overview.
+pub async fn first_start(page: &Page, server: &str, token: &str) {
+    until(
+        page,
+        "the first-start form",
+        "!!document.getElementById('setup-server')",
+    )
+    .await;
+    js(
+        page,
+        &format!(
+            "(() => {{ document.getElementById('setup-server').value = {}; \
+             document.getElementById('setup-token').value = {}; \
+             document.getElementById('setup-form').requestSubmit(); return true; }})()",
+            serde_json::json!(server),
+            serde_json::json!(token),
+        ),
+    )
+    .await;
+    until(
+        page,
+        "the overview after first start",
+        "!!document.getElementById('gaps-count')",
+    )
+    .await;
+}
+
 /// Fill the form `#form` (elements by name) and submit it. A value of a
 /// checkbox group (`set` fields) is a comma-separated list of the values
 /// to check.
