@@ -14,7 +14,7 @@
 //! from the typed document (`findings`), so they name records as a full
 //! read would.
 
-use automerge::{ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, Value, ValueRef};
 
 use super::finding::{Finding, FindingRule};
 use super::names;
@@ -74,6 +74,17 @@ pub fn in_record(doc: &impl ReadDoc, map: &'static str, id: &str) -> Vec<Unpadde
     out
 }
 
+/// What one key of a map holds, as far as the walk cares.
+enum Found {
+    /// A string the length of a short date.
+    Short(String),
+    /// A Text object (how JavaScript stores a plain string).
+    Text(ObjId),
+    /// A nested map.
+    Map(ObjId),
+    Other,
+}
+
 fn walk(
     doc: &impl ReadDoc,
     obj: &ObjId,
@@ -81,23 +92,38 @@ fn walk(
     depth: usize,
     found: &mut impl FnMut(String, String, Date),
 ) {
-    let keys: Vec<String> = doc.keys(obj).collect();
-    for key in keys {
+    // One `map_range` pass per map: a `get` per key seeks the op columns
+    // from the top each time, which over a large township's every field
+    // cost seconds (see `conflicts`).
+    let items: Vec<(String, Found)> = doc
+        .map_range(obj, ..)
+        .map(|item| {
+            let found = match &item.value {
+                // Only what could be a short date is copied out.
+                ValueRef::Scalar(ScalarValueRef::Str(s)) if (8..10).contains(&s.len()) => {
+                    Found::Short(s.to_string())
+                }
+                ValueRef::Object(ObjType::Text) => Found::Text(item.id()),
+                ValueRef::Object(ObjType::Map) => Found::Map(item.id()),
+                _ => Found::Other,
+            };
+            (item.key.into_owned(), found)
+        })
+        .collect();
+    for (key, found_here) in items {
         let path = if prefix.is_empty() {
-            key.clone()
+            key
         } else {
             format!("{prefix}.{key}")
         };
-        let text = match doc.get(obj, key.as_str()) {
-            Ok(Some((Value::Scalar(s), _))) => match s.as_str() {
-                Some(t) => t.to_string(),
-                None => continue,
-            },
-            Ok(Some((Value::Object(ObjType::Text), text))) => match doc.text(&text) {
+        let text = match found_here {
+            Found::Short(text) => text,
+            // A long Text (activity notes) is no date: not read out.
+            Found::Text(text) if (8..10).contains(&doc.length(&text)) => match doc.text(&text) {
                 Ok(t) => t,
                 Err(_) => continue,
             },
-            Ok(Some((Value::Object(ObjType::Map), child))) if depth < MAX_DEPTH => {
+            Found::Map(child) if depth < MAX_DEPTH => {
                 walk(doc, &child, &path, depth + 1, found);
                 continue;
             }

@@ -76,6 +76,8 @@ pub struct ReadParts {
     pub hydrate: Duration,
     pub validate: Duration,
     pub conflicts: Duration,
+    /// The raw walk for dates written without zero padding.
+    pub unpadded: Duration,
 }
 
 pub fn read_parts(doc: &Automerge, today: Date) -> anyhow::Result<ReadParts> {
@@ -89,10 +91,14 @@ pub fn read_parts(doc: &Automerge, today: Date) -> anyhow::Result<ReadParts> {
     let t = Instant::now();
     let conflicts = qunjian_shared::conflicts::conflicts(doc);
     let conflicts_time = t.elapsed();
-    drop((findings, conflicts));
+    let t = Instant::now();
+    let short = qunjian_shared::validation::spelling::unpadded(doc);
+    let unpadded = t.elapsed();
+    drop((findings, conflicts, short));
     Ok(ReadParts {
         hydrate,
         validate,
         conflicts: conflicts_time,
+        unpadded,
     })
 }

@@ -154,6 +154,13 @@ pub fn print(r: &Report<'_>) {
         "{}",
         row("of `read`: `conflicts::conflicts`", &part(|p| p.conflicts))
     );
+    println!(
+        "{}",
+        row(
+            "of `read`: `spelling::unpadded` (dates not zero-padded)",
+            &part(|p| p.unpadded)
+        )
+    );
     let batch = summarize_phases(&r.after_batch.runs);
     println!();
     println!(
