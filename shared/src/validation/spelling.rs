@@ -46,9 +46,24 @@ pub fn unpadded(doc: &impl ReadDoc) -> Vec<Unpadded> {
         let Ok(Some((Value::Object(ObjType::Map), records))) = doc.get(ROOT, map) else {
             continue;
         };
-        let ids: Vec<String> = doc.keys(&records).collect();
-        for id in ids {
-            out.extend(in_record(doc, map, &id));
+        // The records' objects from one pass over the map: a `get` per
+        // record would seek from the top each time (half a second on a
+        // large township).
+        let records: Vec<(String, ObjId)> = doc
+            .map_range(&records, ..)
+            .filter(|item| matches!(item.value, ValueRef::Object(ObjType::Map)))
+            .map(|item| (item.key.to_string(), item.id()))
+            .collect();
+        for (id, record) in records {
+            walk(doc, &record, "", 0, &mut |field, written, date| {
+                out.push(Unpadded {
+                    map,
+                    id: id.clone(),
+                    field,
+                    written,
+                    date,
+                })
+            });
         }
     }
     out
@@ -100,7 +115,7 @@ fn walk(
         .map(|item| {
             let found = match &item.value {
                 // Only what could be a short date is copied out.
-                ValueRef::Scalar(ScalarValueRef::Str(s)) if (8..10).contains(&s.len()) => {
+                ValueRef::Scalar(ScalarValueRef::Str(s)) if could_be_short(s) => {
                     Found::Short(s.to_string())
                 }
                 ValueRef::Object(ObjType::Text) => Found::Text(item.id()),
@@ -111,6 +126,9 @@ fn walk(
         })
         .collect();
     for (key, found_here) in items {
+        if matches!(found_here, Found::Other) {
+            continue;
+        }
         let path = if prefix.is_empty() {
             key
         } else {
@@ -133,6 +151,14 @@ fn walk(
             found(path, text, date);
         }
     }
+}
+
+/// Whether `s` has the shape of a short date (`2025-6-5`): 8 or 9 bytes,
+/// four digits and a dash first. Cheap, so names and codes are passed
+/// over without a copy.
+fn could_be_short(s: &str) -> bool {
+    let b = s.as_bytes();
+    (8..10).contains(&b.len()) && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
 /// `Some(date)` when `text` is a date in digits and dashes that reads as
