@@ -46,6 +46,7 @@ pub mod projection;
 pub mod refusal_log;
 pub mod report_table;
 pub mod reports;
+pub mod root_maps;
 pub mod schema;
 pub mod serve;
 pub mod shutdown;

@@ -112,6 +112,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         ))
         .load()
         .await;
+    crate::root_maps::create_missing(&repo, &db).await?;
     let sync_url = format!("ws://{}/sync", config.listen);
     let acceptor = repo
         .make_acceptor(

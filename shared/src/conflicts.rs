@@ -290,6 +290,7 @@ mod tests {
             activities: Default::default(),
             honors: Default::default(),
             visits: Default::default(),
+            exec_links: Default::default(),
             township_orgs: Default::default(),
         };
         doc.units

@@ -209,6 +209,7 @@ pub const RECORD_MAPS: &[&str] = &[
     "activities",
     "honors",
     "visits",
+    "exec_links",
 ];
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub struct Migration {
     pub apply: fn(&mut Transaction<'_>) -> Result<(), AutomergeError>,
 }
 
+pub mod containers;
 mod signed_integers;
 
 /// The migrations of this code base, one per version step.

@@ -22,7 +22,7 @@ use jsonschema::Validator;
 use qunjian_shared::doc_json::to_json;
 use qunjian_shared::meta::RECORD_MAPS;
 use qunjian_shared::schema::{
-    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, EnumValues, Gender, Honor,
+    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, EnumValues, ExecLink, Gender, Honor,
     HonorLevel, HonorTitle, InspectionStep, League, Nomination, OrgKind, PartyDecision,
     PartyDecisionStep, PartyOrg, PartyOrgForm, PartyRating, PartyStage, Person, RecommendedStep,
     RecommendingOrg, Record, ReviewDecision, Role, Set, StepName, Steps, TownshipDocument, Union,
@@ -317,6 +317,15 @@ fn full_document() -> Automerge {
         archived: false,
     };
     put(&mut doc, &visit);
+    let link = ExecLink {
+        executive: "刘芳".into(),
+        unit: units[0].clone(),
+        since: date("2024-01-15"),
+        until: Some(date("2025-12-31")),
+        notes: Some("县妇联分配".into()),
+        archived: false,
+    };
+    put(&mut doc, &link);
     doc
 }
 
@@ -377,6 +386,17 @@ fn minimal_document() -> Automerge {
             unit,
             date: date("2024-02-01"),
             purpose: None,
+            notes: None,
+            archived: false,
+        },
+    );
+    put(
+        &mut doc,
+        &ExecLink {
+            executive: "李四".into(),
+            unit: String::new(),
+            since: date("2024-01-01"),
+            until: None,
             notes: None,
             archived: false,
         },
@@ -1121,6 +1141,7 @@ fn the_schema_describes_this_version_and_these_record_maps() {
         ("activities", "Activity"),
         ("honors", "Honor"),
         ("visits", "Visit"),
+        ("exec_links", "ExecLink"),
     ];
     check("Meta", &full["meta"], "meta".into());
     for (map, def) in kinds {
@@ -1176,6 +1197,7 @@ fn a_record_of_each_kind_uses_its_own_map() {
         Activity::MAP,
         Honor::MAP,
         Visit::MAP,
+        ExecLink::MAP,
     ]
     .into_iter()
     .collect();

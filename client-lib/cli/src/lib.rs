@@ -20,6 +20,7 @@ mod coverage;
 mod gaps;
 mod honors;
 mod ledger;
+mod links;
 mod nominations;
 mod orgs;
 mod people;
@@ -126,6 +127,12 @@ enum Command {
         #[command(subcommand)]
         command: visits::VisitCommand,
     },
+    /// County women's executives linked to this township's 两新 women's
+    /// committees (执委挂钩): add, list, show, update, archive, restore (offline).
+    Link {
+        #[command(subcommand)]
+        command: links::LinkCommand,
+    },
     /// Check the document: validation findings and conflicting fields (offline).
     Check {
         /// Print JSON: {"findings": [...], "conflicts": [...]}.
@@ -134,7 +141,8 @@ enum Command {
     },
     /// Settle a conflicting field with one value (offline), as `check` lists it.
     Resolve {
-        /// The record map: units, people, nominations, activities, honors, visits or meta.
+        /// The record map: units, people, nominations, activities, honors, visits,
+        /// exec_links or meta.
         map: String,
         /// The record id (empty for meta).
         id: String,
@@ -365,6 +373,7 @@ fn reads_records(command: &Command) -> bool {
         Command::Activity { command } => command.is_read(),
         Command::Honor { command } => command.is_read(),
         Command::Visit { command } => command.is_read(),
+        Command::Link { command } => command.is_read(),
         _ => false,
     }
 }
@@ -422,6 +431,7 @@ async fn command(
         Command::Activity { command } => activities::run(&open(replica, doc_url).await?, command),
         Command::Honor { command } => honors::run(&open(replica, doc_url).await?, command),
         Command::Visit { command } => visits::run(&open(replica, doc_url).await?, command),
+        Command::Link { command } => links::run(&open(replica, doc_url).await?, command),
         Command::Template { output } => ledger::template(&output).map(|()| None),
         // Handled in `run`: the app keeps its replica open while it runs.
         Command::App(_) => Ok(None),

@@ -156,6 +156,7 @@ fn noun<R: Record>() -> &'static str {
         "nominations" => "nomination",
         "activities" => "activity",
         "honors" => "honor",
+        "exec_links" => "link",
         _ => "visit",
     }
 }

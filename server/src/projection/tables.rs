@@ -184,19 +184,42 @@ CREATE TABLE IF NOT EXISTS p_state (
 /// an existing table as it was, and SQLite has no `ADD COLUMN IF NOT
 /// EXISTS`, hence the look at the table first. Run after [`SCHEMA`].
 pub fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
-    let has: bool = conn.query_row(
+    let exists = |sql: &str| -> rusqlite::Result<bool> { conn.query_row(sql, [], |r| r.get(0)) };
+    let has_column = exists(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('p_units')
                         WHERE name = 'women_chair_on_committees')",
-        [],
-        |r| r.get(0),
     )?;
-    if has {
+    let has_links = exists(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                        WHERE type = 'table' AND name = 'p_exec_links')",
+    )?;
+    if has_column && has_links {
         return Ok(());
     }
     let tx = conn.unchecked_transaction()?;
-    tx.execute_batch(
-        "ALTER TABLE p_units ADD COLUMN women_chair_on_committees INTEGER;
-         UPDATE p_state SET heads = NULL;",
-    )?;
+    if !has_column {
+        tx.execute_batch("ALTER TABLE p_units ADD COLUMN women_chair_on_committees INTEGER;")?;
+    }
+    if !has_links {
+        tx.execute_batch(EXEC_LINKS)?;
+    }
+    tx.execute_batch("UPDATE p_state SET heads = NULL;")?;
     tx.commit()
 }
+
+/// `p_exec_links`, made by [`upgrade`] rather than [`SCHEMA`] so that a
+/// database projected before links existed is seen to lack it, and every
+/// township is projected again (a device of a newer app may have written
+/// links the older server did not project).
+const EXEC_LINKS: &str = "
+CREATE TABLE p_exec_links (
+    township  TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    executive TEXT NOT NULL,   -- trimmed: one executive across townships by name
+    unit_id   TEXT NOT NULL,
+    since     TEXT NOT NULL,
+    until     TEXT,
+    archived  INTEGER NOT NULL,
+    PRIMARY KEY (township, id)
+) WITHOUT ROWID;
+";

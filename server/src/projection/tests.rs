@@ -14,6 +14,7 @@ fn open(dir: &std::path::Path) -> crate::db::DbResult<rusqlite::Connection> {
     let conn = crate::db::connect(dir)?;
     conn.execute_batch(crate::townships::SCHEMA)?;
     conn.execute_batch(super::tables::SCHEMA)?;
+    super::tables::upgrade(&conn)?;
     Ok(conn)
 }
 

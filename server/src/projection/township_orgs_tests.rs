@@ -21,6 +21,7 @@ fn open(dir: &std::path::Path) -> Connection {
     conn.execute_batch(crate::townships::SCHEMA)
         .expect("townships");
     conn.execute_batch(super::tables::SCHEMA).expect("tables");
+    super::tables::upgrade(&conn).expect("upgrade");
     conn
 }
 

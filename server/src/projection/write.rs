@@ -21,6 +21,7 @@ pub const TABLES: &[&str] = &[
     "p_activity_months",
     "p_honors",
     "p_visits",
+    "p_exec_links",
     "p_findings",
 ];
 
@@ -41,7 +42,7 @@ pub fn replace(conn: &Connection, p: &Projected, at: &str) -> Result<(), DbError
     insert_people(&tx, p)?;
     insert_nominations(&tx, p)?;
     insert_activities(&tx, p)?;
-    insert_honors_and_visits(&tx, p)?;
+    insert_honors_visits_and_links(&tx, p)?;
     insert_findings(&tx, p)?;
     tx.execute(
         "INSERT INTO p_state (township, heads, projected_at, error, error_at)
@@ -336,7 +337,7 @@ fn insert_activities(tx: &Connection, p: &Projected) -> Result<(), DbError> {
     Ok(())
 }
 
-fn insert_honors_and_visits(tx: &Connection, p: &Projected) -> Result<(), DbError> {
+fn insert_honors_visits_and_links(tx: &Connection, p: &Projected) -> Result<(), DbError> {
     let mut honor = tx.prepare(
         "INSERT INTO p_honors (township, id, title, level, year, recipient_unit,
            recipient_person, archived)
@@ -367,6 +368,21 @@ fn insert_honors_and_visits(tx: &Connection, p: &Projected) -> Result<(), DbErro
             v.date.to_string(),
             v.purpose,
             v.archived,
+        ])?;
+    }
+    let mut link = tx.prepare(
+        "INSERT INTO p_exec_links (township, id, executive, unit_id, since, until, archived)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (id, l) in &p.doc.exec_links {
+        link.execute(params![
+            p.township,
+            id,
+            l.executive.trim(),
+            l.unit,
+            l.since.to_string(),
+            l.until.map(|d| d.to_string()),
+            l.archived,
         ])?;
     }
     Ok(())

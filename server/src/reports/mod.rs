@@ -6,6 +6,7 @@
 
 pub mod activities;
 pub mod coverage;
+pub mod exec_links;
 pub mod filters;
 pub mod gaps;
 pub mod honors;
@@ -38,6 +39,7 @@ qunjian_shared::text_enum! {
         Activities = "activities" "活动开展情况",
         Honors = "honors" "荣誉表彰",
         Visits = "visits" "联系走访情况",
+        ExecLinks = "exec_links" "执委挂钩联系",
         Quality = "quality" "数据质量",
         Sync = "sync" "同步情况",
     }
@@ -86,6 +88,7 @@ pub fn build(
         ReportName::Activities => activities::build(&townships, &source::activities(conn, f)?, f),
         ReportName::Honors => honors::build(conn, &townships, f)?,
         ReportName::Visits => visits::build(conn, &townships, &source::units(conn, f)?, f, rules)?,
+        ReportName::ExecLinks => exec_links::build(conn, &townships, f, rules)?,
         ReportName::Quality => quality::build(conn, &townships, f)?,
         ReportName::Sync => sync::build(conn, f, connected)?,
     })

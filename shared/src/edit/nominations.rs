@@ -79,12 +79,13 @@ pub fn record_step(
 
 fn must_exist<R: Record>(tx: &mut Transaction<'_>, id: &str) -> Result<(), EditError> {
     let map = records_map::<R>(tx)?;
-    match tx.get(&map, id)? {
-        Some((Value::Object(ObjType::Map), _)) => Ok(()),
-        _ => Err(EditError::DanglingReference {
+    match record_obj::<R>(tx, &map, id) {
+        Ok(_) => Ok(()),
+        Err(EditError::NoSuchRecord { .. }) => Err(EditError::DanglingReference {
             kind: R::NAME_ZH,
             id: id.to_string(),
         }),
+        Err(other) => Err(other),
     }
 }
 

@@ -13,7 +13,7 @@ use autosurgeon::hydrate_prop;
 
 use super::EditError;
 use crate::meta::{RECORD_MAPS, TownshipMeta};
-use crate::schema::{Activity, Honor, Nomination, Person, Record, Unit, Visit};
+use crate::schema::{Activity, ExecLink, Honor, Nomination, Person, Record, Unit, Visit};
 
 /// Put the JSON scalar `value` at `path` (keys separated by '/', missing
 /// maps created), then refuse if the record (or `meta`) it lands in no
@@ -95,6 +95,7 @@ pub fn still_readable(
         Activity::MAP => readable::<Activity>(tx, id),
         Honor::MAP => readable::<Honor>(tx, id),
         Visit::MAP => readable::<Visit>(tx, id),
+        ExecLink::MAP => readable::<ExecLink>(tx, id),
         _ => Ok(()),
     };
     result.map_err(|reason| EditError::DoesNotFit {

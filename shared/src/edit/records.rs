@@ -22,12 +22,9 @@ pub fn get<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
     doc: &D,
     id: &str,
 ) -> Result<Option<R>, EditError> {
-    let Some(map) = existing_map::<R, D>(doc) else {
+    let Some(map) = holding_copy(doc, R::MAP, id) else {
         return Ok(None);
     };
-    if ReadDoc::get(doc, &map, id)?.is_none() {
-        return Ok(None);
-    }
     hydrate_prop(doc, &map, id)
         .map(Some)
         .map_err(|e| EditError::Unreadable {
@@ -68,7 +65,9 @@ pub fn archive<R: Record>(
     Ok(())
 }
 
-/// The root map of this record kind; created only if a hand-made document lacks it.
+/// The root map of this record kind (the copy Automerge shows, when two
+/// devices created it: see [`crate::schema::map_copies`]); created only if
+/// the document lacks it (made before this kind existed, or by hand).
 pub fn records_map<R: Record>(tx: &mut Transaction<'_>) -> Result<ObjId, EditError> {
     Ok(match tx.get(ROOT, R::MAP)? {
         Some((Value::Object(ObjType::Map), id)) => id,
@@ -76,30 +75,46 @@ pub fn records_map<R: Record>(tx: &mut Transaction<'_>) -> Result<ObjId, EditErr
     })
 }
 
-fn existing_map<R: Record, D: ReadDoc>(doc: &D) -> Option<ObjId> {
-    match ReadDoc::get(doc, ROOT, R::MAP) {
-        Ok(Some((Value::Object(ObjType::Map), id))) => Some(id),
-        _ => None,
-    }
+/// The first copy of root map `name` that holds record `id`.
+fn holding_copy<D: ReadDoc>(doc: &D, name: &str, id: &str) -> Option<ObjId> {
+    crate::schema::map_copies(doc, name)
+        .into_iter()
+        .find(|map| matches!(ReadDoc::get(doc, map, id), Ok(Some(_))))
 }
 
-/// The record's own map object, or "no such record".
+/// The record's own map object in `map` (the copy edits write to), or "no
+/// such record". A record only another copy holds is first written into
+/// `map` as it reads there, so the edit lands where readers look first.
 pub(crate) fn record_obj<R: Record>(
-    tx: &Transaction<'_>,
+    tx: &mut Transaction<'_>,
     map: &ObjId,
     id: &str,
 ) -> Result<ObjId, EditError> {
+    let missing = || EditError::NoSuchRecord {
+        kind: R::NAME_ZH,
+        id: id.to_string(),
+    };
+    if let Some((Value::Object(ObjType::Map), obj)) = tx.get(map, id)? {
+        return Ok(obj);
+    }
+    let other = holding_copy(tx, R::MAP, id).ok_or_else(missing)?;
+    let record: R = hydrate_prop(tx, &other, id).map_err(|e| EditError::Unreadable {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    put(tx, map, id, &record)?;
     match tx.get(map, id)? {
         Some((Value::Object(ObjType::Map), obj)) => Ok(obj),
-        _ => Err(EditError::NoSuchRecord {
-            kind: R::NAME_ZH,
-            id: id.to_string(),
-        }),
+        _ => Err(missing()),
     }
 }
 
 /// Read one record inside a transaction, or say it does not exist.
-pub(crate) fn read<R: Record>(tx: &Transaction<'_>, map: &ObjId, id: &str) -> Result<R, EditError> {
+pub(crate) fn read<R: Record>(
+    tx: &mut Transaction<'_>,
+    map: &ObjId,
+    id: &str,
+) -> Result<R, EditError> {
     record_obj::<R>(tx, map, id)?;
     hydrate_prop(tx, map, id).map_err(|e| EditError::Unreadable {
         id: id.to_string(),

@@ -207,6 +207,11 @@ pub struct VisitRule {
     pub linked_max: u32,
     /// Visits a year to each linked committee, at least (2).
     pub visits_per_year: u32,
+    /// The county's women's executives, by name (none listed by default).
+    /// Listed, an executive with no link is reported as having too few,
+    /// and apps offer these names when a link is recorded; an executive
+    /// named in a link but not listed is reported all the same.
+    pub executives: Vec<String>,
 }
 
 impl Default for VisitRule {
@@ -215,6 +220,7 @@ impl Default for VisitRule {
             linked_min: 1,
             linked_max: 3,
             visits_per_year: 2,
+            executives: Vec::new(),
         }
     }
 }

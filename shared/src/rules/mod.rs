@@ -11,12 +11,15 @@
 //! - `requirement` — [`requirements`] of one unit;
 //! - `coverage` — [`coverage`] rates over units, [`sum_rates`] to add up
 //!   townships;
-//! - `as_of` — a unit and its organizations as they stood on a day.
+//! - `as_of` — a unit and its organizations as they stood on a day;
+//! - `exec_links` — [`exec_link_figures`]: executives' links and visits
+//!   against the visit rule.
 
 mod as_of;
 mod config;
 mod coverage;
 mod error;
+mod exec_links;
 mod federation_chair;
 mod limits;
 mod load;
@@ -33,6 +36,10 @@ pub use as_of::{FormedOn, counts_on};
 pub use config::{NominationQuotas, Percent, Rules, Targets, Thresholds, VisitRule};
 pub use coverage::{Rate, coverage, sum_rates};
 pub use error::RulesError;
+pub use exec_links::{
+    ExecLinkFigures, ExecutiveFigure, LinkFigure, LinkIn, UnitIn, Unlinked, VisitIn,
+    exec_link_figures, has_committee,
+};
 pub use federation_chair::federation_chair;
 pub use required_org::RequiredOrg;
 pub use requirement::{Requirement, requirements};

@@ -3,7 +3,7 @@
 //! ```text
 //! { meta, units: {id: Unit}, people: {id: Person}, nominations: {id: Nomination},
 //!   activities: {id: Activity}, honors: {id: Honor}, visits: {id: Visit},
-//!   township_orgs: TownshipOrgs }
+//!   exec_links: {id: ExecLink}, township_orgs: TownshipOrgs }
 //! ```
 //!
 //! Records live in maps keyed by ids made on the device (UUID v7), so two
@@ -14,6 +14,7 @@
 
 mod activity;
 mod date;
+mod exec_link;
 mod field_cache;
 mod honor;
 pub mod integer;
@@ -35,6 +36,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub use activity::{Activity, ActivityKind};
 pub use date::{BadDate, Date};
+pub use exec_link::{ExecLink, same_name};
 pub use honor::{Honor, HonorLevel, HonorTitle};
 pub use nomination::{
     ApprovalStep, AssemblyStep, InspectionStep, Nomination, PartyDecision, PartyDecisionStep,
@@ -109,6 +111,8 @@ pub struct TownshipDocument {
     pub honors: BTreeMap<String, Honor>,
     /// `visits`.
     pub visits: BTreeMap<String, Visit>,
+    /// `exec_links`: county women's executives linked to 两新 committees.
+    pub exec_links: BTreeMap<String, ExecLink>,
     /// `township_orgs`: the township's own 妇联, 团委 and 总工会 (all
     /// unrecorded when a document made before them has none).
     pub township_orgs: TownshipOrgs,
@@ -142,6 +146,7 @@ impl TownshipDocument {
             activities: records(doc, &mut unreadable),
             honors: records(doc, &mut unreadable),
             visits: records(doc, &mut unreadable),
+            exec_links: records(doc, &mut unreadable),
             township_orgs: township_orgs(doc, &mut unreadable),
         };
         Ok((out, unreadable))
@@ -168,6 +173,7 @@ impl TownshipDocument {
             Activity::MAP => refresh(doc, &mut self.activities, unreadable, id),
             Honor::MAP => refresh(doc, &mut self.honors, unreadable, id),
             Visit::MAP => refresh(doc, &mut self.visits, unreadable, id),
+            ExecLink::MAP => refresh(doc, &mut self.exec_links, unreadable, id),
             TOWNSHIP_ORGS => self.township_orgs = township_orgs(doc, unreadable),
             _ => return false,
         }
@@ -198,15 +204,23 @@ fn refresh<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
     id: &str,
 ) {
     records.remove(id);
-    let Ok(Some((Value::Object(ObjType::Map), map))) = ReadDoc::get(doc, ROOT, R::MAP) else {
+    // The first copy of the map that holds the record, as `records` would
+    // read it.
+    let Some((map, found)) =
+        map_copies(doc, R::MAP)
+            .into_iter()
+            .find_map(|map| match ReadDoc::get(doc, &map, id) {
+                Ok(Some((value, obj))) => Some((map, (value, obj))),
+                _ => None,
+            })
+    else {
         return;
     };
-    let hydrated = match ReadDoc::get(doc, &map, id) {
-        Ok(None) | Err(_) => return,
-        Ok(Some((Value::Object(ObjType::Map | ObjType::Table), obj))) => {
+    let hydrated = match found {
+        (Value::Object(ObjType::Map | ObjType::Table), obj) => {
             R::hydrate_map(&field_cache::FieldCache::new(doc), &obj)
         }
-        Ok(Some(_)) => autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id),
+        _ => autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id),
     };
     match hydrated {
         Ok(record) => {
@@ -220,20 +234,60 @@ fn refresh<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
     }
 }
 
+/// Every copy of the root map `name`, the one `get` returns first.
+///
+/// A document made before a record map existed gets it from the first
+/// device that adds such a record; two offline devices doing so make two
+/// maps under one key, and Automerge shows one. Records of the other copy
+/// are still records someone entered, so readers take every copy, the
+/// winner's record first where both hold one id (edits write into the
+/// winner, so an edited record's newest version is there).
+pub fn map_copies<D: ReadDoc>(doc: &D, name: &str) -> Vec<automerge::ObjId> {
+    let winner = match ReadDoc::get(doc, ROOT, name) {
+        Ok(Some((Value::Object(ObjType::Map), map))) => map,
+        _ => return Vec::new(),
+    };
+    let mut out = vec![winner];
+    if let Ok(all) = ReadDoc::get_all(doc, ROOT, name) {
+        for (value, map) in all {
+            if matches!(value, Value::Object(ObjType::Map)) && !out.contains(&map) {
+                out.push(map);
+            }
+        }
+    }
+    out
+}
+
 /// Every record of one kind, by id.
 pub fn records<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
     doc: &D,
     unreadable: &mut Vec<Unreadable>,
 ) -> BTreeMap<String, R> {
     let mut out = BTreeMap::new();
-    let Ok(Some((Value::Object(ObjType::Map), map))) = ReadDoc::get(doc, ROOT, R::MAP) else {
-        return out;
-    };
+    for map in map_copies(doc, R::MAP) {
+        read_copy(doc, &map, &mut out, unreadable);
+    }
+    out
+}
+
+/// The records of one copy of a record map, those not read already.
+fn read_copy<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
+    doc: &D,
+    map: &automerge::ObjId,
+    out: &mut BTreeMap<String, R>,
+    unreadable: &mut Vec<Unreadable>,
+) {
     // One pass over the collection, then each record from its own object
     // with its fields read in one pass too (see `field_cache`): a `get` per
     // id and per field was most of a projection's time. map_range yields
     // the same winner per key that `get` would.
-    let entries: Vec<(String, Option<automerge::ObjId>)> = ReadDoc::map_range(doc, &map, ..)
+    let entries: Vec<(String, Option<automerge::ObjId>)> = ReadDoc::map_range(doc, map, ..)
+        .filter(|item| !out.contains_key(item.key.as_ref()))
+        .filter(|item| {
+            !unreadable
+                .iter()
+                .any(|u| u.map == R::MAP && u.id == item.key.as_ref())
+        })
         .map(|item| {
             let record = matches!(
                 item.value,
@@ -248,7 +302,7 @@ pub fn records<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
         let hydrated = match &record {
             Some(obj) => R::hydrate_map(&cached, obj),
             // Not a map: let autosurgeon say what it found instead.
-            None => autosurgeon::hydrate_prop::<_, R, _, _>(doc, &map, id.as_str()),
+            None => autosurgeon::hydrate_prop::<_, R, _, _>(doc, map, id.as_str()),
         };
         match hydrated {
             Ok(record) => {
@@ -261,5 +315,4 @@ pub fn records<R: Record, D: ReadDoc + autosurgeon::ReadDoc>(
             }),
         }
     }
-    out
 }

@@ -9,7 +9,7 @@
 use super::finding::{Finding, FindingRule};
 use super::names::{self, Subject};
 use crate::schema::{
-    Activity, Date, Nomination, Record, StepName, Steps, TownshipDocument, Unit, Visit,
+    Activity, Date, ExecLink, Nomination, Record, StepName, Steps, TownshipDocument, Unit, Visit,
 };
 
 /// Every recorded date later than `today`.
@@ -103,6 +103,30 @@ pub(super) fn check(doc: &TownshipDocument, today: Date) -> Vec<Finding> {
             "date",
             v.date,
         );
+    }
+
+    for (id, l) in &doc.exec_links {
+        let s = names::exec_link(doc, l);
+        flag(
+            ExecLink::MAP,
+            id,
+            "since",
+            &s,
+            "挂钩日期",
+            "link date",
+            l.since,
+        );
+        if let Some(until) = l.until {
+            flag(
+                ExecLink::MAP,
+                id,
+                "until",
+                &s,
+                "结束日期",
+                "end date",
+                until,
+            );
+        }
     }
     out
 }

@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::finding::{Finding, FindingRule};
 use super::validate_with_unreadable;
 use crate::schema::{
-    Activity, Date, Honor, Nomination, Person, Record, Step, TownshipDocument, Unit, Unreadable,
-    Visit,
+    Activity, Date, ExecLink, Honor, Nomination, Person, Record, Step, TownshipDocument, Unit,
+    Unreadable, Visit,
 };
 
 /// The problems that stopped an entry; nothing of it was written.
@@ -64,6 +64,7 @@ entry_record!(
     Activity => activities,
     Honor => honors,
     Visit => visits,
+    ExecLink => exec_links,
 );
 
 /// Whether a finding of `rule` refuses an entry.

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::schema::{
-    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, Honor, HonorLevel, HonorTitle,
-    InspectionStep, Nomination, Person, RecommendingOrg, Steps, TownshipDocument, Unit, UnitKind,
-    Visit, WomenOrgForm,
+    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, ExecLink, Honor, HonorLevel,
+    HonorTitle, InspectionStep, Nomination, Person, RecommendingOrg, Steps, TownshipDocument, Unit,
+    UnitKind, Visit, WomenOrgForm,
 };
 use crate::{TownshipKind, TownshipMeta};
 
@@ -30,6 +30,7 @@ pub fn empty() -> TownshipDocument {
         activities: BTreeMap::new(),
         honors: BTreeMap::new(),
         visits: BTreeMap::new(),
+        exec_links: BTreeMap::new(),
         township_orgs: Default::default(),
     }
 }
@@ -139,5 +140,19 @@ pub fn clean() -> TownshipDocument {
 
     doc.visits
         .insert("v1".into(), visit("王书记", "ent", "2025-06-30"));
+    doc.exec_links
+        .insert("l1".into(), link("刘芳", "ent", "2025-01-10"));
     doc
+}
+
+/// A link of executive `who` to `unit` since `since`, lasting.
+pub fn link(who: &str, unit: &str, since: &str) -> ExecLink {
+    ExecLink {
+        executive: who.to_string(),
+        unit: unit.to_string(),
+        since: date(since),
+        until: None,
+        notes: None,
+        archived: false,
+    }
 }

@@ -21,6 +21,8 @@
 //! - `years` — birth years before 1900 or after this year, honors in a
 //!   future year;
 //! - `references` — ids that resolve to no record;
+//! - `links` — an executive's link ending before it began, or to a unit
+//!   that is not a 两新 organization;
 //! - `spelling` — dates written without zero padding (`2025-6-5`), read
 //!   from the raw document, since the typed one no longer knows.
 //!
@@ -37,6 +39,7 @@ mod unreadable;
 mod codes;
 mod counts;
 mod dates;
+mod links;
 pub mod names;
 mod references;
 mod required;
@@ -83,6 +86,7 @@ pub fn validate_with_unreadable(
     out.extend(steps::check(doc));
     out.extend(years::check(doc, today));
     out.extend(references::check(doc, unreadable));
+    out.extend(links::check(doc));
     out.extend(unreadable_findings(unreadable));
     out.retain(|f| !names::archived(doc, f.record.map, &f.record.id));
     sort_findings(&mut out);

@@ -7,8 +7,8 @@
 //! a capital because messages begin with it.
 
 use crate::schema::{
-    Activity, Honor, Nomination, Person, RecommendingOrg, StepName, TownshipDocument, Unit,
-    UnitKind, Visit,
+    Activity, ExecLink, Honor, Nomination, Person, RecommendingOrg, StepName, TownshipDocument,
+    Unit, UnitKind, Visit,
 };
 
 /// A record's name for messages, in both languages.
@@ -30,6 +30,7 @@ pub fn subject(doc: &TownshipDocument, map: &str, id: &str) -> Option<Subject> {
         "activities" => doc.activities.get(id).map(|a| activity(id, a)),
         "honors" => doc.honors.get(id).map(honor),
         "visits" => doc.visits.get(id).map(|v| visit(doc, v)),
+        "exec_links" => doc.exec_links.get(id).map(|l| exec_link(doc, l)),
         _ => None,
     }
 }
@@ -47,6 +48,7 @@ pub fn archived(doc: &TownshipDocument, map: &str, id: &str) -> bool {
         "activities" => of(&doc.activities, id),
         "honors" => of(&doc.honors, id),
         "visits" => of(&doc.visits, id),
+        "exec_links" => of(&doc.exec_links, id),
         _ => false,
     }
 }
@@ -172,6 +174,19 @@ pub(super) fn visit(doc: &TownshipDocument, v: &Visit) -> Subject {
     Subject {
         zh: format!("走访记录（{cadre_zh} → {unit_zh}，{}）", v.date),
         en: format!("Visit ({cadre_en} to {unit_en}, {})", v.date),
+    }
+}
+
+/// An executive's link, by executive and unit.
+pub(super) fn exec_link(doc: &TownshipDocument, l: &ExecLink) -> Subject {
+    let (unit_zh, unit_en) = unit_ref(doc, &l.unit);
+    let (who_zh, who_en) = match filled(&l.executive) {
+        Some(c) => (c.to_string(), c.to_string()),
+        None => ("未填执委".to_string(), "no executive".to_string()),
+    };
+    Subject {
+        zh: format!("执委挂钩（{who_zh} → {unit_zh}）"),
+        en: format!("Executive link ({who_en} to {unit_en})"),
     }
 }
 

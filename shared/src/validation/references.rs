@@ -16,7 +16,8 @@ use std::collections::BTreeSet;
 use super::finding::{Finding, FindingRule};
 use super::names::{self, Subject, filled};
 use crate::schema::{
-    Activity, Honor, Nomination, Person, Record, TownshipDocument, Unit, Unreadable, Visit,
+    Activity, ExecLink, Honor, Nomination, Person, Record, TownshipDocument, Unit, Unreadable,
+    Visit,
 };
 
 /// The ids present, per map: read records plus unreadable ones.
@@ -158,6 +159,20 @@ pub(super) fn check(doc: &TownshipDocument, unreadable: &[Unreadable]) -> Vec<Fi
                 "unit",
                 &s,
                 ("走访单位", "unit visited"),
+                Target::Unit,
+                unit,
+            ));
+        }
+    }
+
+    for (id, l) in &doc.exec_links {
+        if let Some(unit) = given(&l.unit).filter(|u| !present.unit(u)) {
+            out.push(dangling(
+                ExecLink::MAP,
+                id,
+                "unit",
+                &names::exec_link(doc, l),
+                ("挂钩单位", "linked unit"),
                 Target::Unit,
                 unit,
             ));

@@ -10,7 +10,7 @@
 use super::finding::{Finding, FindingRule};
 use super::names::{self, filled, filled_opt};
 use crate::schema::{
-    Activity, Formed, Honor, Nomination, Person, Record, TownshipDocument, Unit, Visit,
+    Activity, ExecLink, Formed, Honor, Nomination, Person, Record, TownshipDocument, Unit, Visit,
 };
 
 /// Blank required fields, women's organizations without a form, honors
@@ -103,6 +103,28 @@ pub(super) fn check(doc: &TownshipDocument) -> Vec<Finding> {
                 "unit",
                 format!("{}没有填写走访单位", s.zh),
                 format!("{} has no unit visited", s.en),
+            ));
+        }
+    }
+
+    for (id, l) in &doc.exec_links {
+        let s = names::exec_link(doc, l);
+        if filled(&l.executive).is_none() {
+            out.push(missing(
+                ExecLink::MAP,
+                id,
+                "executive",
+                format!("{}没有填写执委姓名", s.zh),
+                format!("{} has no executive's name", s.en),
+            ));
+        }
+        if filled(&l.unit).is_none() {
+            out.push(missing(
+                ExecLink::MAP,
+                id,
+                "unit",
+                format!("{}没有填写挂钩单位", s.zh),
+                format!("{} has no linked unit", s.en),
             ));
         }
     }

@@ -4,7 +4,9 @@
 //! the document is read and left untouched in it; nothing is lost.
 
 use super::finding::{Finding, FindingRule};
-use crate::schema::{Activity, Honor, Nomination, Person, Record, Unit, Unreadable, Visit};
+use crate::schema::{
+    Activity, ExecLink, Honor, Nomination, Person, Record, Unit, Unreadable, Visit,
+};
 
 /// The kind of record a map holds, in Chinese and English.
 fn kind(map: &str) -> (&str, &str) {
@@ -15,6 +17,7 @@ fn kind(map: &str) -> (&str, &str) {
         m if m == Activity::MAP => (Activity::NAME_ZH, "Activity"),
         m if m == Honor::MAP => (Honor::NAME_ZH, "Honor"),
         m if m == Visit::MAP => (Visit::NAME_ZH, "Visit"),
+        m if m == ExecLink::MAP => (ExecLink::NAME_ZH, "Executive link"),
         other => (other, other),
     }
 }

@@ -26,6 +26,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("/activities.js", JS, include_str!("pages/activities.js")),
     ("/honors.js", JS, include_str!("pages/honors.js")),
     ("/visits.js", JS, include_str!("pages/visits.js")),
+    ("/exec_links.js", JS, include_str!("pages/exec_links.js")),
     ("/check.js", JS, include_str!("pages/check.js")),
     ("/import.js", JS, include_str!("pages/import.js")),
     ("/sync.js", JS, include_str!("pages/sync.js")),

@@ -117,6 +117,16 @@ fn named(doc: &TownshipDocument, map: &str, id: &str) -> Named {
                 )
             }),
         ),
+        "exec_links" => (
+            "执委挂钩",
+            doc.exec_links.get(id).map(|l| {
+                let unit = unit_name(doc, &l.unit).unwrap_or_else(|| "未填单位".to_string());
+                (
+                    format!("{} → {unit}", or(&l.executive, || "未填执委".into())),
+                    l.archived,
+                )
+            }),
+        ),
         "nominations" => (
             "推优",
             doc.nominations.get(id).map(|n| {

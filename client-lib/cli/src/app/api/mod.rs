@@ -12,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use qunjian_client::schema::{Activity, Date, Honor, Person, Visit};
+use qunjian_client::schema::{Activity, Date, ExecLink, Honor, Person, Visit};
 use qunjian_client::{ClientError, EditError};
 use serde_json::{Value, json};
 
@@ -21,6 +21,7 @@ use super::session::SetupNeeded;
 
 mod check;
 mod enums;
+mod exec_links;
 mod import;
 mod nominations;
 mod overview;
@@ -40,6 +41,8 @@ pub fn routes() -> Router<Arc<App>> {
         .merge(records::routes::<Activity>("activities"))
         .merge(records::routes::<Honor>("honors"))
         .merge(records::routes::<Visit>("visits"))
+        .merge(records::routes::<ExecLink>("exec_links"))
+        .merge(exec_links::routes())
         .merge(nominations::routes())
         .merge(check::routes())
         .merge(import::routes())

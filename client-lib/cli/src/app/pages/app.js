@@ -16,6 +16,7 @@ const PAGES = {
   activities: "./activities.js",
   honors: "./honors.js",
   visits: "./visits.js",
+  exec_links: "./exec_links.js",
   check: "./check.js",
   import: "./import.js",
   sync: "./sync.js",

@@ -19,6 +19,7 @@ import { api, armedButton, edited, enums, esc, formHtml, getPath, label, main, o
 //   intro     a line under the add form's heading, saying what to fill
 //   wire(form, ctx)      after a form is shown (e.g. fields that exclude each other)
 //   aside(fields, ctx)   HTML above a record's edit form
+//   listAside(ctx)       HTML between the list's heading and its toolbar
 export function recordPages(spec) {
   return async (parts) => {
     const [all, lookups] = await Promise.all([enums(), spec.load ? spec.load() : {}]);
@@ -44,6 +45,7 @@ async function recordList(spec, ctx) {
     : `<td>${c.cell(r.fields, ctx) ?? ""}</td>`).join("")}</tr>`).join("");
   const search = searching[spec.kind] ?? "";
   main.innerHTML = `<h1>${esc(spec.noun)} <span class="muted small">共 ${records.length} 条</span></h1>
+    ${spec.listAside ? spec.listAside(ctx) : ""}
     <div class="toolbar"><input id="record-search" placeholder="输入关键字查找" size="24" value="${esc(search)}">
       <label class="inline"><input type="checkbox" id="show-archived" ${archived ? "checked" : ""}>显示已归档</label>
       <button id="record-add" class="primary" type="button">添加${esc(spec.noun)}</button></div>

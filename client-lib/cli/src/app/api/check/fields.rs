@@ -87,6 +87,11 @@ fn segment(map: &str, parent: Option<&str>, key: &str) -> Option<&'static str> {
         ("visits", None, "date") => "日期",
         ("visits", None, "purpose") => "走访事由",
         ("visits", None, "notes") => "备注",
+        ("exec_links", None, "executive") => "县妇联执委",
+        ("exec_links", None, "unit") => "挂钩单位",
+        ("exec_links", None, "since") => "挂钩日期",
+        ("exec_links", None, "until") => "结束日期",
+        ("exec_links", None, "notes") => "备注",
         (_, None, "archived") => "是否归档",
         _ => return None,
     })
@@ -136,7 +141,8 @@ fn reference(map: &str, field: &str) -> Option<&'static str> {
         | ("people", "unit")
         | ("nominations", "unit")
         | ("honors", "recipient_unit")
-        | ("visits", "unit") => Some("units"),
+        | ("visits", "unit")
+        | ("exec_links", "unit") => Some("units"),
         ("nominations", "person") | ("honors", "recipient_person") => Some("people"),
         _ => None,
     }
