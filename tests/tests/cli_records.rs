@@ -495,6 +495,93 @@ fn activities_honors_and_visits_from_add_to_restore() {
     archive_and_restore(&l, "visit", &visit);
 }
 
+/// An executive's link: added, updated, ended, listed, archived and
+/// restored; a link to a village or ending before it began is refused at
+/// the field, and forced in it is flagged.
+#[test]
+fn executive_links_from_add_to_restore_and_refused_at_the_field() {
+    let l = ledger();
+    let company = l.ok(&[
+        "unit",
+        "add",
+        "--name",
+        "某纸业公司",
+        "--kind",
+        "enterprise",
+        "--credit-code",
+        "914403001922038216",
+    ]);
+    let village = l.ok(&["unit", "add", "--name", "城关村", "--kind", "village"]);
+    let link = l.ok(&[
+        "link",
+        "add",
+        "--executive",
+        " 刘芳 ",
+        "--unit",
+        &company[..8],
+        "--since",
+        "2025-01-10",
+        "--notes",
+        "县妇联分配",
+    ]);
+    let shown = l.json(&["link", "show", &link, "--json"]);
+    assert_eq!(shown["executive"], "刘芳", "trimmed: {shown}");
+    assert_eq!(shown["unit"], company.as_str());
+    assert!(shown["until"].is_null(), "{shown}");
+    l.ok(&[
+        "link",
+        "update",
+        &link,
+        "--until",
+        "2025-12-31",
+        "--notes",
+        "",
+    ]);
+    let shown = l.json(&["link", "show", &link, "--json"]);
+    assert_eq!(shown["until"], "2025-12-31");
+    assert!(shown["notes"].is_null(), "{shown}");
+    let table = l.ok(&["link", "list"]);
+    assert!(
+        table.contains("刘芳	某纸业公司	2025-01-10	2025-12-31"),
+        "{table}"
+    );
+    l.ok(&["link", "update", &link, "--until", ""]);
+    assert!(l.json(&["link", "show", &link, "--json"])["until"].is_null());
+    archive_and_restore(&l, "link", &link);
+
+    let to_village = l.fails(&[
+        "link",
+        "add",
+        "--executive",
+        "王敏",
+        "--unit",
+        &village,
+        "--since",
+        "2025-01-10",
+    ]);
+    assert!(
+        to_village.contains("unit: ") && to_village.contains("两新组织"),
+        "{to_village}"
+    );
+    let backwards = l.fails(&["link", "update", &link, "--until", "2024-01-01"]);
+    assert!(
+        backwards.contains("until: ") && backwards.contains("早于挂钩日期"),
+        "{backwards}"
+    );
+    let forced = l.ok(&[
+        "link",
+        "add",
+        "--executive",
+        "王敏",
+        "--unit",
+        &village,
+        "--since",
+        "2025-01-10",
+        "--force",
+    ]);
+    assert!(l.flagged(&forced, "unit", "conflicting_fields"));
+}
+
 /// An entry with a problem is refused, one line per problem naming the
 /// field, nothing written; --force records it and `check` lists it.
 #[test]

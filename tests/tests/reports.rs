@@ -289,6 +289,55 @@ async fn every_report_matches_the_figures_worked_out_by_hand() {
         ]
     );
 
+    // --- exec_links: 1–3 committees per executive, 2 visits a year each ---
+    let rows = county.rows("exec_links", &q).await;
+    let got: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!([
+                r["township_code"],
+                r["executive"],
+                r["links"],
+                r["links_in_range"],
+                r["unit"],
+                r["visits"],
+                r["required"],
+                r["met"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // 王执委 in A and B (" 王执委 " is her): 2 links, within 1–3.
+            // M8: her 05-20 visit only → 1 of 2.
+            json!([A, "王执委", 2, true, "城关M8公司", 1, 2, false]),
+            // WC: 李主席's visit is not hers; 陈静's link has ended.
+            json!([B, "王执委", 2, true, "湖镇妇工委公司", 0, 2, false]),
+            json!([
+                "",
+                "执委 1 人，挂钩数符合 1 人",
+                2,
+                true,
+                "挂钩 2 个，走访达标 0 个；无执委挂钩的两新妇工委 0 个",
+                1,
+                2,
+                false
+            ]),
+        ]
+    );
+    // Asked for B, the rows are B's, and her count is still the county's;
+    // the total is B's.
+    let rows = county
+        .rows("exec_links", &format!("{q}&township={B}"))
+        .await;
+    assert_eq!(
+        rows.iter()
+            .map(|r| json!([r["township_code"], r["links"]]))
+            .collect::<Vec<_>>(),
+        [json!([B, 2]), json!(["", 1])]
+    );
+
     // --- quality ---
     let rows = county.rows("quality", &q).await;
     let got: BTreeSet<(String, String, String, String, String)> = rows

@@ -150,29 +150,45 @@ fn render(
             Cell::Bool(false),
         ]);
     }
-    let in_range = figures.executives.iter().filter(|e| e.in_range).count();
-    let met = figures.links.iter().filter(|l| l.met).count();
+    // The total of the rows shown: asked for one township, its links and
+    // committees, and the executives linked there.
+    let links: Vec<_> = figures
+        .links
+        .iter()
+        .filter(|l| wanted(&l.township))
+        .collect();
+    let unlinked = figures
+        .unlinked
+        .iter()
+        .filter(|u| wanted(&u.township))
+        .count();
+    let executives: Vec<_> = figures
+        .executives
+        .iter()
+        .filter(|e| f.township.is_none() || links.iter().any(|l| l.executive == e.name))
+        .collect();
+    let in_range = executives.iter().filter(|e| e.in_range).count();
+    let met = links.iter().filter(|l| l.met).count();
     let total = |n: usize| Cell::Int(i64::try_from(n).unwrap_or(i64::MAX));
     out.push(vec![
         Cell::Text(TOTAL_ZH.into()),
-        Cell::Empty,
+        Cell::Text(String::new()),
         Cell::Text(format!(
             "执委 {} 人，挂钩数符合 {in_range} 人",
-            figures.executives.len()
+            executives.len()
         )),
-        total(figures.links.len()),
+        total(links.len()),
         Cell::Text(range),
-        Cell::Bool(in_range == figures.executives.len()),
+        Cell::Bool(in_range == executives.len()),
         Cell::Text(format!(
-            "挂钩 {} 个，走访达标 {met} 个；无执委挂钩的两新妇工委 {} 个",
-            figures.links.len(),
-            figures.unlinked.len()
+            "挂钩 {} 个，走访达标 {met} 个；无执委挂钩的两新妇工委 {unlinked} 个",
+            links.len(),
         )),
         Cell::Empty,
         Cell::Int(year),
-        total(figures.links.iter().map(|l| l.visits as usize).sum()),
+        total(links.iter().map(|l| l.visits as usize).sum()),
         Cell::Int(need),
-        Cell::Bool(met == figures.links.len() && figures.unlinked.is_empty()),
+        Cell::Bool(met == links.len() && unlinked == 0),
     ]);
     table(
         "exec_links",

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use qunjian_client::schema::{
-    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, Gender, Honor, HonorLevel,
+    Activity, ActivityKind, ApprovalStep, AssemblyStep, Date, ExecLink, Gender, Honor, HonorLevel,
     HonorTitle, InspectionStep, Nomination, OrgKind, PartyDecision, PartyDecisionStep, Person,
     RecommendedStep, RecommendingOrg, ReviewDecision, Role, Step, Unit, UnitKind, UpperReviewStep,
     Visit, WomenOrgForm,
@@ -474,6 +474,22 @@ fn build_a(t: &mut Town) {
     t.township
         .add(&visit("李主席", &v1, "2026-04-01"))
         .expect("visit");
+    // 王执委 is linked to M8 this year: her visit of 05-20 counts, 李主席's
+    // do not (not the executive).
+    t.township
+        .add(&link("王执委", &m8, "2026-01-01", None))
+        .expect("link");
+}
+
+fn link(who: &str, unit: &str, since: &str, until: Option<&str>) -> ExecLink {
+    ExecLink {
+        executive: who.into(),
+        unit: unit.into(),
+        since: day(since),
+        until: until.map(day),
+        notes: None,
+        archived: false,
+    }
 }
 
 /// 湖镇镇 (B).
@@ -526,6 +542,14 @@ fn build_b(t: &mut Town) {
     t.township
         .add(&visit("李主席", &wc, "2026-04-15"))
         .expect("visit");
+    // The same executive from A, her name typed with a space: one person,
+    // two links. 陈静's link ended before AS_OF and counts for nothing.
+    t.township
+        .add(&link("王执委 ", &wc, "2025-06-01", None))
+        .expect("link");
+    t.township
+        .add(&link("陈静", &wc, "2025-01-01", Some("2026-01-31")))
+        .expect("link");
     reserve_cadres(t, &[Gender::Male, Gender::Male, Gender::Male]);
 }
 
