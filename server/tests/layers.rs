@@ -25,6 +25,7 @@ const ORDER: &[&str] = &[
     "reports",
     "projection",
     "schema",
+    "backup",
     "change_feed",
     "watch",
     "refusal_log",
