@@ -15,7 +15,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use automerge::{Automerge, LoadOptions, OnPartialLoad, ReadDoc, VerificationMode};
+use automerge::{Automerge, Change, LoadOptions, OnPartialLoad, ReadDoc, VerificationMode};
 use qunjian_shared::schema::Date;
 use qunjian_shared::{SCHEMA_VERSION, TownshipMeta};
 use rusqlite::{Connection, OpenFlags};
@@ -34,6 +34,8 @@ const REQUIRED_TABLES: [&str; 3] = ["samod_kv", "townships", "tokens"];
 pub struct Verification {
     /// The file checked.
     pub path: PathBuf,
+    /// Whether SQLite's `integrity_check` passed.
+    pub integrity_ok: bool,
     /// When the backup was taken, if it says.
     pub taken_at: Option<String>,
     /// Rows by kind, if the file could be read at all.
@@ -73,6 +75,9 @@ impl Verification {
     /// The report, in Chinese with English in parentheses.
     pub fn render(&self) -> String {
         let mut out = format!("检查备份 {} (verifying a backup)\n", self.path.display());
+        if self.integrity_ok {
+            out.push_str("  完整性 (integrity): 通过 (ok)\n");
+        }
         if let Some(at) = &self.taken_at {
             out.push_str(&format!("  备份时间 (taken at): {at}\n"));
         }
@@ -118,6 +123,7 @@ impl Verification {
 pub fn verify(path: &Path) -> Verification {
     let mut v = Verification {
         path: path.to_path_buf(),
+        integrity_ok: false,
         taken_at: None,
         counts: None,
         townships: Vec::new(),
@@ -143,6 +149,7 @@ pub fn verify(path: &Path) -> Verification {
         v.problems.push(problem);
         return v;
     }
+    v.integrity_ok = true;
     match missing_tables(&conn) {
         Ok(missing) if missing.is_empty() => {}
         Ok(missing) => {
@@ -161,7 +168,9 @@ pub fn verify(path: &Path) -> Verification {
     v.taken_at = counts::taken_at(&conn).ok().flatten();
     match counts::count(&conn) {
         Ok(c) => v.counts = Some(c),
-        Err(e) => v.problems.push(format!("无法计数 (cannot count rows): {e}")),
+        Err(e) => v
+            .problems
+            .push(format!("无法计数 (cannot count rows): {e}")),
     }
     let rows = match townships::list(&conn) {
         Ok(rows) => rows,
@@ -194,7 +203,8 @@ pub fn verify(path: &Path) -> Verification {
         };
         check.name = row.name.clone();
         if let Some(p) = &check.problem {
-            v.problems.push(format!("乡镇 {} {}：{p}", row.code, row.name));
+            v.problems
+                .push(format!("乡镇 {} {}：{p}", row.code, row.name));
         }
         v.townships.push(check);
     }
@@ -213,7 +223,7 @@ fn integrity(conn: &Connection) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "完整性检查未通过 (integrity_check failed): {}",
+        "文件已损坏，完整性检查未通过 (damaged: integrity_check failed): {}",
         lines.join("; ")
     ))
 }
@@ -266,53 +276,82 @@ fn township(
     Ok(check)
 }
 
-/// The document as the server would load it, every chunk required to parse.
+/// The document as the server would load it (samod's `handle_load`:
+/// every snapshot, then every incremental chunk, through
+/// `load_incremental`), but strictly: samod skips a chunk that does not
+/// load with a warning, and `load_incremental` keeps what it can of a
+/// damaged one. Here a snapshot must load on its own, an incremental chunk
+/// must be one whole change whose hash is its key's, and every change
+/// stored must be in the document at the end.
 fn load(conn: &Connection, id: &DocumentId) -> Result<Automerge, String> {
-    let mut doc = Automerge::new();
-    let mut chunks = 0;
-    for prefix in [
-        StorageKey::snapshot_prefix(id),
-        StorageKey::incremental_prefix(id),
-    ] {
+    let read_rows = |prefix: StorageKey| -> Result<Vec<(String, Vec<u8>)>, String> {
         let rows = qunjian_shared::storage::read_range(conn, &prefix)
             .map_err(|e| format!("无法读取文档 (cannot read the document): {e}"))?;
-        let mut rows: Vec<_> = rows.into_iter().collect();
-        rows.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
-        for (key, chunk) in rows {
-            chunks += 1;
-            let strict = LoadOptions::new()
-                .on_partial_load(OnPartialLoad::Error)
-                .verification_mode(VerificationMode::Check);
-            let parsed = catch_unwind(AssertUnwindSafe(|| {
-                Automerge::load_with_options(&chunk, strict)
-                    .map(drop)
-                    .and_then(|()| doc.load_incremental(&chunk).map(drop))
-            }));
-            match parsed {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    return Err(format!(
-                        "存储块 {key} 已损坏 (a stored chunk does not load): {e}"
-                    ));
-                }
-                Err(_) => {
-                    return Err(format!(
-                        "存储块 {key} 已损坏 (a stored chunk does not load)"
-                    ));
-                }
-            }
-        }
-    }
-    if chunks == 0 || doc.get_heads().is_empty() {
+        let mut rows: Vec<_> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        rows.sort();
+        Ok(rows)
+    };
+    let snapshots = read_rows(StorageKey::snapshot_prefix(id))?;
+    let incrementals = read_rows(StorageKey::incremental_prefix(id))?;
+    if snapshots.is_empty() && incrementals.is_empty() {
         return Err("备份里没有这个乡镇的文档 (the document is not in the backup)".to_string());
     }
-    let missing = doc.get_missing_deps(&[]);
-    if !missing.is_empty() {
+    let damaged = |key: &str, why: String| {
+        format!("存储块 {key} 已损坏 (a stored chunk does not load): {why}")
+    };
+    let mut doc = Automerge::new();
+    for (key, chunk) in &snapshots {
+        let strict = LoadOptions::new()
+            .on_partial_load(OnPartialLoad::Error)
+            .verification_mode(VerificationMode::Check);
+        let loaded = contained(|| {
+            Automerge::load_with_options(chunk, strict)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|()| {
+            contained(|| {
+                doc.load_incremental(chunk)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })
+        });
+        loaded.map_err(|why| damaged(key, why))?;
+    }
+    let mut stored = Vec::new();
+    for (key, chunk) in &incrementals {
+        let change = contained(|| Change::from_bytes(chunk.clone()).map_err(|e| e.to_string()))
+            .map_err(|why| damaged(key, why))?;
+        if !key.ends_with(&format!("/{}", change.hash())) {
+            return Err(damaged(
+                key,
+                "内容与键不符 (its change is not the one its key names)".into(),
+            ));
+        }
+        stored.push(change.hash());
+        contained(|| {
+            doc.load_incremental(chunk)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|why| damaged(key, why))?;
+    }
+    let missing = doc.get_missing_deps(&[]).len()
+        + stored
+            .iter()
+            .filter(|h| doc.get_change_by_hash(h).is_none())
+            .count();
+    if missing > 0 || doc.get_heads().is_empty() {
         return Err(format!(
-            "文档历史不完整，缺少 {} 个修改 (history incomplete: {} changes missing)",
-            missing.len(),
-            missing.len()
+            "文档历史不完整，缺少 {missing} 个修改 (history incomplete: {missing} changes missing)"
         ));
     }
     Ok(doc)
+}
+
+/// `f`, with a panic inside a library (malformed bytes meeting a bug)
+/// turned into an error like any other.
+fn contained<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err("读取时出错 (reading panicked)".to_string()))
 }

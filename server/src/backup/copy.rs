@@ -60,7 +60,9 @@ impl Taken {
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     /// The data directory has no database.
-    #[error("数据目录 {0} 里没有 qunjian.db，请检查 --data-dir (no database in the data directory)")]
+    #[error(
+        "数据目录 {0} 里没有 qunjian.db，请检查 --data-dir (no database in the data directory)"
+    )]
     NoDatabase(PathBuf),
     /// The target exists.
     #[error("{0} 已存在，不会覆盖：换一个文件名或先删除它 (the file exists; choose another name)")]
@@ -249,8 +251,11 @@ mod tests {
             "a rollback-journal file"
         );
         // The live database is still in WAL mode and still writable.
-        live.execute("INSERT INTO samod_kv VALUES ('doc3/incremental/d', x'04')", [])
-            .expect("the server still writes");
+        live.execute(
+            "INSERT INTO samod_kv VALUES ('doc3/incremental/d', x'04')",
+            [],
+        )
+        .expect("the server still writes");
 
         let copy = Connection::open_with_flags(&to, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("open the copy read-only");
@@ -270,7 +275,8 @@ mod tests {
         // With no server running (no -wal, no -shm beside the file) too.
         drop(live);
         assert!(!data.join("qunjian.db-wal").exists());
-        let stopped = take(&data, &dir.path().join("stopped.db")).expect("backup of a stopped server");
+        let stopped =
+            take(&data, &dir.path().join("stopped.db")).expect("backup of a stopped server");
         assert_eq!(stopped.counts.documents, 3);
         match take(&dir.path().join("nothing"), &dir.path().join("c.db")) {
             Err(BackupError::NoDatabase(_)) => {}

@@ -82,7 +82,11 @@ mod tests {
         assert_eq!(part, dir.path().join("qunjian-1.db.part"));
         std::fs::write(&part, b"stale").expect("stale part");
         drop(create_private(&part).expect("create"));
-        assert_eq!(std::fs::read(&part).expect("read"), b"", "a stale part is replaced");
+        assert_eq!(
+            std::fs::read(&part).expect("read"),
+            b"",
+            "a stale part is replaced"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -63,7 +63,16 @@ mod tests {
     #[test]
     fn a_bare_number_zero_or_nonsense_is_refused() {
         for bad in [
-            "", "24", "0h", "h", "1x", "1.5h", "-1h", "1h 30m", "天", "99999999999999999999d",
+            "",
+            "24",
+            "0h",
+            "h",
+            "1x",
+            "1.5h",
+            "-1h",
+            "1h 30m",
+            "天",
+            "99999999999999999999d",
         ] {
             let err = parse(bad).expect_err(bad);
             assert!(err.to_string().contains("24h"), "{bad}: {err}");

@@ -274,7 +274,9 @@ pub fn restore_command(file: &Path, data_dir: &Path, revoke: &[String]) -> anyho
 
 /// At a terminal: ask which tokens to revoke again.
 fn prompt_revoke(data_dir: &Path) -> anyhow::Result<()> {
-    print!("要再次吊销的令牌编号或标签，用空格分隔，直接回车跳过 (ids or labels to revoke, Enter to skip): ");
+    print!(
+        "要再次吊销的令牌编号或标签，用空格分隔，直接回车跳过 (ids or labels to revoke, Enter to skip): "
+    );
     std::io::stdout().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;

@@ -43,7 +43,7 @@ pub fn to_remove(names: &[String], keep: usize) -> Vec<String> {
         .iter()
         .filter_map(|n| started(n).map(|t| (t, n)))
         .collect();
-    backups.sort_by(|a, b| b.0.cmp(&a.0));
+    backups.sort_by_key(|b| std::cmp::Reverse(b.0));
     let mut out: Vec<String> = backups
         .into_iter()
         .skip(keep)
@@ -105,10 +105,7 @@ mod tests {
                 format!("{}.part", file_name(at(0, 30, 0))),
             ]
         );
-        assert_eq!(
-            newest(names.iter().map(String::as_str)),
-            Some(at(4, 0, 0))
-        );
+        assert_eq!(newest(names.iter().map(String::as_str)), Some(at(4, 0, 0)));
         assert!(to_remove(&names[..3], 14).is_empty());
     }
 }

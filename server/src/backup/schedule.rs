@@ -39,7 +39,12 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "INTERVAL", default_value = "24h", value_parser = interval::parse, env = "QUNJIAN_BACKUP_EVERY")]
     pub backup_every: Duration,
     /// Backups to keep in --backup-dir; older ones are deleted.
-    #[arg(long, value_name = "N", default_value_t = 14, env = "QUNJIAN_BACKUP_KEEP")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 14,
+        env = "QUNJIAN_BACKUP_KEEP"
+    )]
     pub backup_keep: usize,
 }
 
@@ -178,8 +183,7 @@ mod tests {
         left.sort();
         assert_eq!(left.len(), 2, "{left:?}");
         assert!(
-            left.iter()
-                .any(|n| schedule.dir.join(n) == taken.path),
+            left.iter().any(|n| schedule.dir.join(n) == taken.path),
             "the new one is kept"
         );
         let wait = first_wait(&schedule);
