@@ -92,12 +92,16 @@ pub enum RestoreError {
 /// named in `revoke` (label or id). Blocking.
 pub fn restore(file: &Path, data_dir: &Path, revoke: &[String]) -> Result<Restored, RestoreError> {
     refuse_unless_empty(data_dir)?;
+    // A token named twice is revoked once.
+    let mut names: Vec<&str> = revoke.iter().map(|n| n.trim()).collect();
+    names.sort_unstable();
+    names.dedup();
     // Checked before anything is created: a bad backup leaves no directory.
     let verification = check::verify(file);
     if !verification.ok() {
         return Err(RestoreError::Unusable(Box::new(verification)));
     }
-    for name in revoke {
+    for name in &names {
         if !names_active_token(file, name)? {
             return Err(RestoreError::NoSuchToken(crate::text::clip(name)));
         }
@@ -127,7 +131,7 @@ pub fn restore(file: &Path, data_dir: &Path, revoke: &[String]) -> Result<Restor
     let conn = schema::open(data_dir)?;
     conn.execute_batch(&format!("DROP TABLE IF EXISTS {}", counts::NOTE_TABLE))?;
     let mut revoked = Vec::new();
-    for name in revoke {
+    for name in &names {
         revoked.push(tokens::revoke(&conn, name, ActedBy::CommandLine)?);
     }
     let active = active_tokens(&conn)?;
@@ -292,4 +296,53 @@ fn prompt_revoke(data_dir: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+
+    #[test]
+    fn restore_refuses_before_touching_anything_and_revokes_each_named_token_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let live = dir.path().join("live");
+        {
+            let conn = schema::open(&live).expect("open");
+            for label in ["平板", "丢失的平板"] {
+                let role = Role::parse("county-viewer", None).expect("role");
+                tokens::create(&conn, role, Some(label), ActedBy::CommandLine).expect("token");
+            }
+        }
+        let file = dir.path().join("b.db");
+        super::super::copy::take(&live, &file).expect("backup");
+
+        let target = dir.path().join("restored");
+        match restore(&file, &target, &["没有这个".to_string()]) {
+            Err(RestoreError::NoSuchToken(name)) => assert_eq!(name, "没有这个"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!target.exists(), "nothing created for a refused restore");
+        match restore(&file, &live, &[]) {
+            Err(RestoreError::NotEmpty { count, .. }) => assert!(count >= 1),
+            other => panic!("{other:?}"),
+        }
+
+        let twice = ["丢失的平板".to_string(), " 丢失的平板 ".to_string()];
+        let restored = restore(&file, &target, &twice).expect("restore");
+        assert!(restored.verification.ok());
+        assert_eq!(restored.revoked.len(), 1);
+        let labels: Vec<_> = restored.active.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["平板"]);
+        let conn = schema::open(&target).expect("open restored");
+        assert!(
+            !counts::has_table(&conn, counts::NOTE_TABLE).expect("tables"),
+            "a restored database does not claim to be a backup"
+        );
+        let notice = token_notice(&restored.active, &target);
+        assert!(
+            notice.contains("平板") && notice.contains("token revoke"),
+            "{notice}"
+        );
+    }
 }
