@@ -48,6 +48,8 @@ enum Command {
         /// API from a browser (CORS); repeat for each. None by default.
         #[arg(long = "allow-origin", value_name = "ORIGIN")]
         allow_origin: Vec<String>,
+        #[command(flatten)]
+        backups: crate::backup::ScheduleArgs,
     },
     /// Manage access tokens (令牌): create, list, revoke.
     Token {
@@ -64,6 +66,12 @@ enum Command {
         #[command(subcommand)]
         command: BundleCommand,
     },
+    /// Back up the database while the server runs (备份); safe while serving.
+    Backup(crate::backup::commands::BackupArgs),
+    /// Restore a backup into an empty data directory (恢复).
+    Restore(crate::backup::commands::RestoreArgs),
+    /// Check a backup: integrity, every document loads, counts (检查备份).
+    Verify(crate::backup::commands::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -316,6 +324,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             limits,
             stop_timeout,
             allow_origin,
+            backups,
         } => {
             let limits = limits.limits()?;
             let allow_origins = crate::http::AllowedOrigins::parse(&allow_origin)?;
@@ -332,6 +341,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 limits,
                 stop_timeout: std::time::Duration::from_secs(stop_timeout),
                 allow_origins,
+                backups: backups.schedule()?,
             })
             .await?;
             // Scripts and tests read this line to learn the port.
@@ -351,6 +361,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token_command(command),
+        Command::Backup(args) => args.run().await,
+        Command::Restore(args) => args.run().await,
+        Command::Verify(args) => args.run().await,
         Command::Bundle { command } => match command {
             BundleCommand::Import { file, data_dir } => {
                 crate::bundle::import_file(&data_dir, &file).await

@@ -15,6 +15,7 @@
 //!   (pure builders over the projection's tables).
 //! - `projection`: documents into SQL tables, on a worker.
 //! - `schema`: opens the database with every table set up.
+//! - `backup`: online copies of the database, checked, restored, scheduled.
 //! - `change_feed`, `watch`: which documents changed, and when.
 //! - `refusal_log`: refusals summarized for the log, per source address.
 //! - `state`: what handlers and sessions share (`AppState`).
@@ -29,6 +30,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod bundle;
 pub mod change_feed;
 pub mod cli;

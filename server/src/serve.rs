@@ -38,6 +38,8 @@ pub struct ServeConfig {
     pub stop_timeout: Duration,
     /// The web origins whose pages may call the API (`--allow-origin`).
     pub allow_origins: http::AllowedOrigins,
+    /// Scheduled backups (`--backup-dir`), if any.
+    pub backups: Option<crate::backup::Schedule>,
 }
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
@@ -55,6 +57,7 @@ pub struct RunningServer {
     peers: JoinHandle<()>,
     reloader: JoinHandle<()>,
     audit_writer: JoinHandle<()>,
+    backups: Option<JoinHandle<()>>,
     state: AppState,
     /// Held until the server is dropped or stopped (or the process ends).
     _data_dir_lock: data_dir::ServeLock,
@@ -155,6 +158,13 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         shutdown.subscribe(),
     ));
     let reloader = tokio::spawn(gate.run_reloader(shutdown.subscribe()));
+    let backups = config.backups.clone().map(|schedule| {
+        tokio::spawn(crate::backup::schedule::run(
+            schedule,
+            config.data_dir.clone(),
+            shutdown.subscribe(),
+        ))
+    });
     let projector = tokio::spawn(projection::worker::run(
         repo.clone(),
         db,
@@ -179,6 +189,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         peers,
         reloader,
         audit_writer,
+        backups,
         state,
         _data_dir_lock: data_dir_lock,
         stop_timeout: config.stop_timeout,
@@ -209,6 +220,9 @@ impl RunningServer {
         let _ = self.projector.await;
         let _ = self.peers.await;
         let _ = self.reloader.await;
+        if let Some(backups) = self.backups {
+            let _ = backups.await;
+        }
         let storage = self.state.storage.clone();
         if tokio::time::timeout_at(deadline, self.state.repo.stop())
             .await

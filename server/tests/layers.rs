@@ -26,6 +26,7 @@ const ORDER: &[&str] = &[
     "projection",
     "schema",
     "root_maps",
+    "backup",
     "change_feed",
     "watch",
     "refusal_log",

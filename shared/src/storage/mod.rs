@@ -233,6 +233,18 @@ impl SqliteStorage {
     }
 }
 
+/// Every row under `prefix` (a document's snapshots or incremental
+/// changes), read on `conn` with the query the storage itself loads
+/// documents with. For tools that must read a storage file without
+/// opening it for writing, as [`SqliteStorage::open`] does: the server's
+/// `verify` of a backup opens the file read-only.
+pub fn read_range(
+    conn: &rusqlite::Connection,
+    prefix: &StorageKey,
+) -> rusqlite::Result<HashMap<StorageKey, Vec<u8>>> {
+    sqlite::load_range(conn, prefix)
+}
+
 impl Storage for SqliteStorage {
     fn load(&self, key: StorageKey) -> impl Future<Output = Option<Vec<u8>>> + Send {
         self.read(|reply| ReadJob::Load { key, reply }, || None)
