@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use qunjian_shared::TownshipKind;
 use qunjian_shared::rules::Rules;
 
+use crate::logging::LogFormat;
 use crate::{admin, schema, serve, townships};
 
 #[derive(Parser)]
@@ -28,26 +29,41 @@ enum Command {
     /// Run the county server (sync endpoint, API).
     Serve {
         /// Directory holding qunjian.db; created if missing.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, default_value = "127.0.0.1:8080", env = "QUNJIAN_LISTEN")]
         listen: SocketAddr,
         /// The county's rules (thresholds, targets, quotas) as TOML; only the
         /// keys that differ from the defaults are needed. See docs/rules.example.toml.
-        #[arg(long)]
+        #[arg(long, env = "QUNJIAN_RULES")]
         rules: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
         /// Seconds a stop (SIGTERM, Ctrl-C) waits for documents to be saved
         /// and queued writes to become durable; past it the server exits
         /// with an error naming how many writes were not stored.
-        #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS")]
+        #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS", env = "QUNJIAN_STOP_TIMEOUT")]
         stop_timeout: u64,
         /// A web origin (https://app.example.cn) whose pages may call the
-        /// API from a browser (CORS); repeat for each. None by default.
-        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        /// API from a browser (CORS); repeat for each, or separate with
+        /// commas. None by default.
+        #[arg(
+            long = "allow-origin",
+            value_name = "ORIGIN",
+            value_delimiter = ',',
+            env = "QUNJIAN_ALLOW_ORIGIN"
+        )]
         allow_origin: Vec<String>,
+        /// Log lines as plain text, or as one JSON object per line for a log
+        /// collector. Never with colour codes.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "QUNJIAN_LOG_FORMAT")]
+        log_format: LogFormat,
+        /// Also answer GET /metrics on this address, without a token and
+        /// nothing else (e.g. 127.0.0.1:9464), so a scraper on this machine
+        /// needs no county-admin token. Off by default; keep it on loopback.
+        #[arg(long, value_name = "ADDR", env = "QUNJIAN_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Manage access tokens (令牌): create, list, revoke.
     Token {
@@ -73,7 +89,7 @@ enum BundleCommand {
         /// The bundle file a township exported.
         file: PathBuf,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
     /// Write a township's whole document to a bundle for its devices (safe while serving).
@@ -89,7 +105,7 @@ enum BundleCommand {
         #[arg(long)]
         all: bool,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
 }
@@ -199,7 +215,7 @@ enum TokenCommand {
         #[arg(long)]
         label: Option<String>,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Print JSON (token, id, peer id) instead of the token alone.
         #[arg(long)]
@@ -208,7 +224,7 @@ enum TokenCommand {
     /// List tokens: label, role, township, created, last used, revoked.
     List {
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -219,7 +235,7 @@ enum TokenCommand {
         /// The token's label or id (as `token list` shows).
         which: String,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
 }
@@ -241,13 +257,13 @@ enum TownshipCommand {
         #[arg(long, default_value = "")]
         county: String,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
     /// List the townships.
     List {
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -263,7 +279,10 @@ pub fn main() -> ExitCode {
     }
     // Every command may create the database or its -wal/-shm: private.
     crate::data_dir::private_umask();
-    init_tracing();
+    crate::logging::init(match &cli.command {
+        Command::Serve { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -296,17 +315,6 @@ fn default_sigpipe() {
     }
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,samod=warn,samod_core=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // Colours off: the writer escapes every control character, ESC too.
-        .with_ansi(false)
-        .with_writer(crate::text::SafeStderr)
-        .try_init();
-}
-
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
@@ -316,6 +324,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             limits,
             stop_timeout,
             allow_origin,
+            log_format: _,
+            metrics_listen,
         } => {
             let limits = limits.limits()?;
             let allow_origins = crate::http::AllowedOrigins::parse(&allow_origin)?;
@@ -332,6 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 limits,
                 stop_timeout: std::time::Duration::from_secs(stop_timeout),
                 allow_origins,
+                metrics_listen,
             })
             .await?;
             // Scripts and tests read this line to learn the port.

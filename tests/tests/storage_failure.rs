@@ -26,6 +26,7 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
         limits: Default::default(),
         stop_timeout: Duration::from_secs(30),
         allow_origins: Default::default(),
+        metrics_listen: None,
     })
     .await
     .expect("server starts");

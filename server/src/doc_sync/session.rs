@@ -24,6 +24,7 @@ use super::policy::{self, Parties, Verdict};
 use super::tally::Tally;
 use crate::audit::{Actor, Audit, Entry, Event};
 use crate::auth::{Access, Bucket, DocTownships, SessionGuard, TokenRow};
+use crate::metrics::{Direction, Metrics, Reason};
 use crate::peers::Seen;
 use crate::state::AppState;
 
@@ -84,6 +85,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
             audit: state.audit.clone(),
             seen: state.seen.clone(),
             tally: tally.clone(),
+            metrics: state.metrics.clone(),
             joined: false,
             refused_docs: HashSet::new(),
         },
@@ -106,6 +108,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         &tally,
         &state.audit,
         &actor,
+        &state.metrics,
     )
     .await;
     cancel.cancel();
@@ -158,6 +161,7 @@ async fn write_loop(
     tally: &Tally,
     audit: &Audit,
     actor: &Actor,
+    metrics: &Metrics,
 ) -> futures::stream::SplitSink<WebSocket, Message> {
     let mut ping = tokio::time::interval(ping_every);
     ping.tick().await;
@@ -168,6 +172,7 @@ async fn write_loop(
         tokio::select! {
             msg = out.next() => match msg {
                 Some(bytes) => {
+                    metrics.sync().message(Direction::Out, bytes.len());
                     if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
                         break;
                     }
@@ -258,6 +263,10 @@ impl Reader {
             }
             match message {
                 Message::Binary(bytes) => {
+                    self.inspector
+                        .metrics
+                        .sync()
+                        .message(Direction::In, bytes.len());
                     let permit = self.in_flight(bytes.len()).await?;
                     match self.inspector.inspect(&bytes).await {
                         Handling::Pass => {
@@ -333,6 +342,7 @@ impl Reader {
         let reason = &close.reason;
         tracing::warn!(peer = %i.parties.peer, label = %i.label, "closing sync connection: {reason}");
         if close.code != CloseCode::GoingAway {
+            i.metrics.connections().refused(Reason::SyncViolation);
             i.audit.record(
                 Entry::new(Event::Refused)
                     .by(i.actor.clone())
@@ -373,6 +383,7 @@ struct Inspector {
     audit: Audit,
     seen: Seen,
     tally: Tally,
+    metrics: Metrics,
     joined: bool,
     /// Documents already refused to this connection, to log each once.
     refused_docs: HashSet<DocumentId>,
@@ -410,6 +421,9 @@ impl Inspector {
         match policy::judge(&header, &doc, access) {
             Verdict::Pass(None) => Handling::Pass,
             Verdict::Pass(Some(carried)) => {
+                self.metrics
+                    .sync()
+                    .changes(township.as_deref(), carried.changes);
                 self.tally.add(
                     doc,
                     township,
