@@ -135,11 +135,17 @@ async fn metrics_answer_the_county_admin_and_move_with_sync_refusals_and_reports
         "process_resident_memory_bytes",
         "process_open_fds",
         "process_max_fds",
+        "qunjian_data_dir_free_bytes",
+        "qunjian_data_dir_size_bytes",
+        "qunjian_database_bytes",
     ] {
         assert!(before.families.contains(family), "no {family}: {before:?}");
     }
     assert!(before.get("process_resident_memory_bytes") > 1e6);
     assert!(before.get("process_open_fds") >= 3.0);
+    assert!(before.get("qunjian_data_dir_free_bytes") > 0.0);
+    assert!(before.get("qunjian_data_dir_size_bytes") >= before.get("qunjian_data_dir_free_bytes"));
+    assert!(before.get("qunjian_database_bytes") > 0.0);
     assert_eq!(before.get("qunjian_storage_ok"), 1.0);
     // The scrape itself is an open connection.
     assert!(before.get("qunjian_connections_open") >= 1.0);

@@ -98,17 +98,19 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         return;
     }
 
+    let sync_metrics = state.metrics.sync().clone();
     let mut ws_tx = write_loop(
         ws_tx,
         // Each message once the server's file has what it claims; pings
         // and the tally go on while one is held.
-        Hold::new(state.storage.clone()).release(out_rx),
+        Hold::new(state.storage.clone())
+            .release(out_rx)
+            .inspect(|bytes| sync_metrics.message(Direction::Out, bytes.len())),
         &cancel,
         limits.ping_interval(),
         &tally,
         &state.audit,
         &actor,
-        &state.metrics,
     )
     .await;
     cancel.cancel();
@@ -161,7 +163,6 @@ async fn write_loop(
     tally: &Tally,
     audit: &Audit,
     actor: &Actor,
-    metrics: &Metrics,
 ) -> futures::stream::SplitSink<WebSocket, Message> {
     let mut ping = tokio::time::interval(ping_every);
     ping.tick().await;
@@ -172,7 +173,6 @@ async fn write_loop(
         tokio::select! {
             msg = out.next() => match msg {
                 Some(bytes) => {
-                    metrics.sync().message(Direction::Out, bytes.len());
                     if ws_tx.send(Message::Binary(bytes.into())).await.is_err() {
                         break;
                     }

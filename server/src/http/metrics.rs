@@ -3,14 +3,15 @@
 //! file), and on `serve --metrics-listen` with no token at all (that
 //! listener answers nothing else). The figures read at scrape time are
 //! gathered here: the storage's health, the sync connections, the
-//! projection's lag from the tables, and the process from `/proc`.
+//! projection's lag from the tables, the process from `/proc`, and the
+//! data directory's free space.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{Caller, Failure};
-use crate::metrics::{self, ProcessStats, Scrape};
+use crate::metrics::{self, DiskStats, ProcessStats, Scrape};
 use crate::projection;
 use crate::state::AppState;
 
@@ -37,15 +38,17 @@ async fn scrape(state: &AppState) -> Response {
             tracing::warn!("metrics: cannot read the projection's lag: {e}");
             Vec::new()
         });
-    let process = tokio::task::spawn_blocking(ProcessStats::read)
-        .await
-        .ok()
-        .flatten();
+    let db_path = state.storage.path().to_path_buf();
+    let (process, disk) =
+        tokio::task::spawn_blocking(move || (ProcessStats::read(), DiskStats::read(&db_path)))
+            .await
+            .unwrap_or((None, None));
     let body = state.metrics.encode(&Scrape {
         storage: state.storage.health(),
         sync_connections: state.acceptor.connection_count(),
         projection_lag,
         process,
+        disk,
     });
     (
         [(

@@ -24,8 +24,8 @@ pub use connections::{Connections, Reason};
 pub use process::ProcessStats;
 pub use projection::Projection;
 pub use reports::Reports;
-pub use storage::Storage;
-pub use sync::{Direction, Sync};
+pub use storage::{DiskStats, Storage};
+pub use sync::{Direction, Traffic};
 
 /// The `Content-Type` of the Prometheus text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -38,7 +38,7 @@ pub struct Metrics(Arc<Inner>);
 struct Inner {
     registry: Registry,
     connections: Connections,
-    sync: Sync,
+    sync: Traffic,
     storage: Storage,
     projection: Projection,
     reports: Reports,
@@ -57,6 +57,8 @@ pub struct Scrape {
     pub projection_lag: Vec<(String, f64)>,
     /// The process's memory and descriptors; `None` where `/proc` is not.
     pub process: Option<ProcessStats>,
+    /// The data directory's free space and the database's size.
+    pub disk: Option<DiskStats>,
 }
 
 impl Default for Metrics {
@@ -73,7 +75,7 @@ impl Metrics {
         let registry = root.sub_registry_with_prefix("qunjian");
         connections::register_build_info(registry);
         let connections = Connections::register(registry);
-        let sync = Sync::register(registry);
+        let sync = Traffic::register(registry);
         let storage = Storage::register(registry);
         let projection = Projection::register(registry);
         let reports = Reports::register(registry);
@@ -94,7 +96,7 @@ impl Metrics {
     }
 
     /// Sync messages, bytes and changes.
-    pub fn sync(&self) -> &Sync {
+    pub fn sync(&self) -> &Traffic {
         &self.0.sync
     }
 
@@ -121,6 +123,9 @@ impl Metrics {
         inner.projection.set_lags(&scrape.projection_lag);
         if let Some(stats) = &scrape.process {
             inner.process.set(stats);
+        }
+        if let Some(disk) = &scrape.disk {
+            inner.storage.set_disk(disk);
         }
         let mut out = String::with_capacity(16 * 1024);
         // Writing to a String cannot fail; an Err would be a bug in an

@@ -39,7 +39,7 @@ struct TownshipLabel {
 
 /// Sync messages, bytes and changes.
 #[derive(Debug, Clone)]
-pub struct Sync {
+pub struct Traffic {
     messages_in: Counter,
     messages_out: Counter,
     bytes_in: Counter,
@@ -47,14 +47,14 @@ pub struct Sync {
     changes: Family<TownshipLabel, Counter>,
 }
 
-impl Sync {
+impl Traffic {
     pub(super) fn register(registry: &mut Registry) -> Self {
         let messages: Family<DirectionLabel, Counter> = Family::default();
         let bytes: Family<DirectionLabel, Counter> = Family::default();
         let get = |f: &Family<DirectionLabel, Counter>, direction| {
             f.get_or_create(&DirectionLabel { direction }).clone()
         };
-        let s = Sync {
+        let s = Traffic {
             messages_in: get(&messages, Direction::In),
             messages_out: get(&messages, Direction::Out),
             bytes_in: get(&bytes, Direction::In),
