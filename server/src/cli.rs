@@ -279,10 +279,11 @@ pub fn main() -> ExitCode {
     }
     // Every command may create the database or its -wal/-shm: private.
     crate::data_dir::private_umask();
-    crate::logging::init(match &cli.command {
+    let log_format = match &cli.command {
         Command::Serve { log_format, .. } => *log_format,
         _ => LogFormat::Text,
-    });
+    };
+    crate::logging::init(log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -296,7 +297,10 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误: {e:#}");
+            match log_format {
+                LogFormat::Text => eprintln!("错误: {e:#}"),
+                LogFormat::Json => tracing::error!("错误: {e:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -324,7 +328,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             limits,
             stop_timeout,
             allow_origin,
-            log_format: _,
+            log_format,
             metrics_listen,
         } => {
             let limits = limits.limits()?;
@@ -352,11 +356,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if server.first_admin_token.is_some() {
                 let path = crate::auth::tokens::admin_token_path(&data_dir_for_note);
                 let path = path.display();
-                eprintln!(
-                    "首次启动：已创建县级管理员令牌，保存在 {path}（仅本用户可读），用 `cat {path}` 查看，存好后删除该文件\n\
-                     first start: created a county-admin token in {path} (readable by this user only); \
+                let zh = format!(
+                    "首次启动：已创建县级管理员令牌，保存在 {path}（仅本用户可读），用 `cat {path}` 查看，存好后删除该文件"
+                );
+                let en = format!(
+                    "first start: created a county-admin token in {path} (readable by this user only); \
                      read it with `cat {path}`, store it elsewhere, then delete the file"
                 );
+                // A log collector reads every line of stderr as JSON.
+                match log_format {
+                    LogFormat::Text => eprintln!("{zh}\n{en}"),
+                    LogFormat::Json => tracing::warn!("{zh} ({en})"),
+                }
             }
             server.run_until_signal().await?;
             Ok(())

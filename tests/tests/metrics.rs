@@ -380,13 +380,16 @@ async fn log_json_writes_one_object_a_line_and_text_has_no_colour_codes() {
     .await
     .expect("GET");
     assert_eq!(response.status().as_u16(), 401);
-    let text = log_lines(&json_log, "the JSON log has the refusal", |t| {
-        t.contains("refused from 127.0.0.1")
-    })
+    let text = log_lines(
+        &json_log,
+        "the JSON log has the refusal and the note",
+        |t| t.contains("refused from 127.0.0.1") && t.contains("admin-token"),
+    )
     .await;
     terminate(&mut child);
     let mut levels = BTreeSet::new();
-    for line in text.lines().filter(|l| l.starts_with('{')) {
+    // Every line, the first start's note on the admin token too.
+    for line in text.lines() {
         let event: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(event["timestamp"].is_string(), "{line}");
@@ -394,9 +397,12 @@ async fn log_json_writes_one_object_a_line_and_text_has_no_colour_codes() {
         levels.insert(event["level"].as_str().expect("level").to_string());
     }
     assert!(levels.contains("INFO") && levels.contains("WARN"), "{text}");
+    assert!(
+        text.contains("admin-token"),
+        "the first start's note: {text}"
+    );
     let listening = text
         .lines()
-        .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
         .find(|e| e["message"] == "county server listening")
         .unwrap_or_else(|| panic!("no start line in {text}"));
