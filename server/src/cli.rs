@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use qunjian_shared::TownshipKind;
 use qunjian_shared::rules::Rules;
 
+use crate::logging::LogFormat;
 use crate::{admin, schema, serve, townships};
 
 #[derive(Parser)]
@@ -28,28 +29,43 @@ enum Command {
     /// Run the county server (sync endpoint, API).
     Serve {
         /// Directory holding qunjian.db; created if missing.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, default_value = "127.0.0.1:8080", env = "QUNJIAN_LISTEN")]
         listen: SocketAddr,
         /// The county's rules (thresholds, targets, quotas) as TOML; only the
         /// keys that differ from the defaults are needed. See docs/rules.example.toml.
-        #[arg(long)]
+        #[arg(long, env = "QUNJIAN_RULES")]
         rules: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
         /// Seconds a stop (SIGTERM, Ctrl-C) waits for documents to be saved
         /// and queued writes to become durable; past it the server exits
         /// with an error naming how many writes were not stored.
-        #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS")]
+        #[arg(long, default_value_t = serve::FLUSH_TIMEOUT.as_secs(), value_name = "SECONDS", env = "QUNJIAN_STOP_TIMEOUT")]
         stop_timeout: u64,
         /// A web origin (https://app.example.cn) whose pages may call the
-        /// API from a browser (CORS); repeat for each. None by default.
-        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        /// API from a browser (CORS); repeat for each, or separate with
+        /// commas. None by default.
+        #[arg(
+            long = "allow-origin",
+            value_name = "ORIGIN",
+            value_delimiter = ',',
+            env = "QUNJIAN_ALLOW_ORIGIN"
+        )]
         allow_origin: Vec<String>,
         #[command(flatten)]
         backups: crate::backup::ScheduleArgs,
+        /// Log lines as plain text, or as one JSON object per line for a log
+        /// collector. Never with colour codes.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "QUNJIAN_LOG_FORMAT")]
+        log_format: LogFormat,
+        /// Also answer GET /metrics on this address, without a token and
+        /// nothing else (e.g. 127.0.0.1:9464), so a scraper on this machine
+        /// needs no county-admin token. Off by default; keep it on loopback.
+        #[arg(long, value_name = "ADDR", env = "QUNJIAN_METRICS_LISTEN")]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Manage access tokens (令牌): create, list, revoke.
     Token {
@@ -81,7 +97,7 @@ enum BundleCommand {
         /// The bundle file a township exported.
         file: PathBuf,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
     /// Write a township's whole document to a bundle for its devices (safe while serving).
@@ -97,7 +113,7 @@ enum BundleCommand {
         #[arg(long)]
         all: bool,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
 }
@@ -207,7 +223,7 @@ enum TokenCommand {
         #[arg(long)]
         label: Option<String>,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Print JSON (token, id, peer id) instead of the token alone.
         #[arg(long)]
@@ -216,7 +232,7 @@ enum TokenCommand {
     /// List tokens: label, role, township, created, last used, revoked.
     List {
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -227,7 +243,7 @@ enum TokenCommand {
         /// The token's label or id (as `token list` shows).
         which: String,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
 }
@@ -249,13 +265,13 @@ enum TownshipCommand {
         #[arg(long, default_value = "")]
         county: String,
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
     },
     /// List the townships.
     List {
         /// Directory holding qunjian.db.
-        #[arg(long, default_value = "./qunjian-data")]
+        #[arg(long, default_value = "./qunjian-data", env = "QUNJIAN_DATA_DIR")]
         data_dir: PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -271,7 +287,11 @@ pub fn main() -> ExitCode {
     }
     // Every command may create the database or its -wal/-shm: private.
     crate::data_dir::private_umask();
-    init_tracing();
+    let log_format = match &cli.command {
+        Command::Serve { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    };
+    crate::logging::init(log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -285,7 +305,10 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误: {e:#}");
+            match log_format {
+                LogFormat::Text => eprintln!("错误: {e:#}"),
+                LogFormat::Json => tracing::error!("错误: {e:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -304,17 +327,6 @@ fn default_sigpipe() {
     }
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,samod=warn,samod_core=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // Colours off: the writer escapes every control character, ESC too.
-        .with_ansi(false)
-        .with_writer(crate::text::SafeStderr)
-        .try_init();
-}
-
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
@@ -325,6 +337,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             stop_timeout,
             allow_origin,
             backups,
+            log_format,
+            metrics_listen,
         } => {
             let limits = limits.limits()?;
             let allow_origins = crate::http::AllowedOrigins::parse(&allow_origin)?;
@@ -342,6 +356,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 stop_timeout: std::time::Duration::from_secs(stop_timeout),
                 allow_origins,
                 backups: backups.schedule()?,
+                metrics_listen,
             })
             .await?;
             // Scripts and tests read this line to learn the port.
@@ -351,11 +366,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if server.first_admin_token.is_some() {
                 let path = crate::auth::tokens::admin_token_path(&data_dir_for_note);
                 let path = path.display();
-                eprintln!(
-                    "首次启动：已创建县级管理员令牌，保存在 {path}（仅本用户可读），用 `cat {path}` 查看，存好后删除该文件\n\
-                     first start: created a county-admin token in {path} (readable by this user only); \
+                let zh = format!(
+                    "首次启动：已创建县级管理员令牌，保存在 {path}（仅本用户可读），用 `cat {path}` 查看，存好后删除该文件"
+                );
+                let en = format!(
+                    "first start: created a county-admin token in {path} (readable by this user only); \
                      read it with `cat {path}`, store it elsewhere, then delete the file"
                 );
+                // A log collector reads every line of stderr as JSON.
+                match log_format {
+                    LogFormat::Text => eprintln!("{zh}\n{en}"),
+                    LogFormat::Json => tracing::warn!("{zh} ({en})"),
+                }
             }
             server.run_until_signal().await?;
             Ok(())

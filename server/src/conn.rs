@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
 use crate::lock::lock;
+use crate::metrics::{Connections, Reason};
 
 /// At most one WARN line about refused connections this often.
 pub const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
@@ -105,9 +106,10 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnLimits,
+    metrics: Connections,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let counts = Counts::default();
+    let counts = Counts::new(metrics);
     let stopping = CancellationToken::new();
     let (close_tx, close_rx) = tokio::sync::watch::channel(());
     let mut refusals = RefusalLog::default();
@@ -133,6 +135,10 @@ pub async fn serve(
             Err(over) => {
                 // Closed at once: the peer reads EOF (or a reset).
                 drop(stream);
+                counts.metrics.refused(match over {
+                    Over::Total => Reason::ConnectionCap,
+                    Over::Address => Reason::AddressCap,
+                });
                 refusals.refused(peer, over);
                 continue;
             }
@@ -198,9 +204,12 @@ pub enum Over {
     Address,
 }
 
-/// Connections open now, in all and per address.
-#[derive(Clone, Default)]
-struct Counts(Arc<Mutex<Inner>>);
+/// Connections open now, in all and per address (and in the metrics).
+#[derive(Clone)]
+struct Counts {
+    inner: Arc<Mutex<Inner>>,
+    metrics: Connections,
+}
 
 #[derive(Default)]
 struct Inner {
@@ -211,8 +220,15 @@ struct Inner {
 }
 
 impl Counts {
+    fn new(metrics: Connections) -> Self {
+        Counts {
+            inner: Arc::default(),
+            metrics,
+        }
+    }
+
     fn admit(&self, ip: IpAddr, limits: &ConnLimits, trusted: &[IpAddr]) -> Result<Slot, Over> {
-        let mut inner = lock(&self.0);
+        let mut inner = lock(&self.inner);
         if inner.total >= limits.max_connections {
             return Err(Over::Total);
         }
@@ -226,6 +242,7 @@ impl Counts {
         if inner.total >= FLOOD_MARK {
             inner.flooded = true;
         }
+        self.metrics.opened();
         Ok(Slot {
             counts: self.clone(),
             ip,
@@ -241,7 +258,8 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut inner = lock(&self.counts.0);
+        self.counts.metrics.closed();
+        let mut inner = lock(&self.counts.inner);
         inner.total = inner.total.saturating_sub(1);
         if let Some(n) = inner.by_address.get_mut(&self.ip) {
             *n -= 1;
@@ -410,7 +428,7 @@ mod tests {
             header_timeout: Duration::from_secs(1),
             trusted_proxies: vec![],
         };
-        let counts = Counts::default();
+        let counts = Counts::new(crate::metrics::Metrics::new().connections().clone());
         let a = ip("127.0.0.2");
         let first = counts.admit(a, &limits, &[]).expect("first");
         let _second = counts.admit(a, &limits, &[]).expect("second");

@@ -8,6 +8,9 @@
 //! - `lock`, `clock`, `limits`, `shutdown`, `data_dir`, `text`: one helper
 //!   each, no imports (`data_dir`: the directory's lock and file modes;
 //!   `text`: what may reach a label or a log line).
+//! - `logging`: the log's format (text or JSON lines) and writer.
+//! - `metrics`: the one registry behind `GET /metrics`, told by the few
+//!   places where things happen.
 //! - `db`: connections to `<data-dir>/qunjian.db`, and nothing of its tables.
 //! - `townships`, `audit`, `peers`, `report_table`, `export`: a table or a
 //!   format each.
@@ -43,6 +46,8 @@ pub mod export;
 pub mod http;
 pub mod limits;
 pub mod lock;
+pub mod logging;
+pub mod metrics;
 pub mod peers;
 pub mod projection;
 pub mod refusal_log;

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use qunjian_shared::SqliteStorage;
 use qunjian_shared::rules::Rules;
+use qunjian_shared::{SqliteStorage, StorageOptions};
 use samod::Repo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -16,6 +16,7 @@ use crate::audit::Audit;
 use crate::auth::{DocTownships, Gate, tokens};
 use crate::change_feed::ChangeFeed;
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::{data_dir, db};
@@ -40,6 +41,9 @@ pub struct ServeConfig {
     pub allow_origins: http::AllowedOrigins,
     /// Scheduled backups (`--backup-dir`), if any.
     pub backups: Option<crate::backup::Schedule>,
+    /// A second address answering `GET /metrics` without a token
+    /// (`--metrics-listen`); none by default.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A server that is running; [`RunningServer::stop`] stops it in order.
@@ -50,8 +54,11 @@ pub struct RunningServer {
     /// tokens (written to `<data-dir>/admin-token`); `None` otherwise.
     /// For in-process tests: never log or print it.
     pub first_admin_token: Option<String>,
+    /// The address `--metrics-listen` bound, if given.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: Shutdown,
     http: JoinHandle<()>,
+    metrics_http: Option<JoinHandle<()>>,
     watcher: JoinHandle<()>,
     projector: JoinHandle<()>,
     peers: JoinHandle<()>,
@@ -102,7 +109,14 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
     gate.reload().await?;
     let doc_townships = DocTownships::new(db.clone());
     let (audit, audit_writer) = Audit::start(db.clone());
-    let storage = SqliteStorage::open(db::db_path(&config.data_dir))?;
+    let metrics = Metrics::new();
+    let storage = SqliteStorage::open_with(
+        db::db_path(&config.data_dir),
+        StorageOptions {
+            on_commit: Some(metrics.storage().observer()),
+            ..StorageOptions::default()
+        },
+    )?;
     let (feed, changed) = ChangeFeed::new(storage.clone());
     // Each device gets exactly its token's access to each document, and
     // nothing is announced: samod's default offers every document to every
@@ -134,6 +148,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         gate.clone(),
         doc_townships,
         audit,
+        metrics.clone(),
     );
     let app = http::router(state.clone(), &config.allow_origins);
 
@@ -141,6 +156,14 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match config.metrics_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen on {at} (--metrics-listen)"))?,
+        ),
+        None => None,
+    };
     let shutdown = Shutdown::new();
 
     let (to_projector, projector_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -170,20 +193,49 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         db,
         projector_rx,
         shutdown.subscribe(),
+        metrics.projection().clone(),
     ));
     let stop = shutdown.clone();
     // Not axum::serve: conn::serve caps connections, gives hyper its
     // header-read timeout and puts ConnectInfo<SocketAddr> on each request.
     let conn_limits = crate::conn::ConnLimits::from(&config.limits);
-    let http = tokio::spawn(crate::conn::serve(listener, app, conn_limits, async move {
-        stop.fired().await
-    }));
+    let http = tokio::spawn(crate::conn::serve(
+        listener,
+        app,
+        conn_limits.clone(),
+        metrics.connections().clone(),
+        async move { stop.fired().await },
+    ));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "county server listening");
+    let (metrics_addr, metrics_http) = match metrics_listener {
+        Some(listener) => {
+            let at = listener.local_addr()?;
+            if !at.ip().is_loopback() {
+                tracing::warn!(
+                    %at,
+                    "--metrics-listen is not a loopback address: anyone who reaches it reads the metrics without a token"
+                );
+            }
+            let stop = shutdown.clone();
+            let task = tokio::spawn(crate::conn::serve(
+                listener,
+                http::metrics_router(state.clone()),
+                conn_limits,
+                metrics.connections().clone(),
+                async move { stop.fired().await },
+            ));
+            tracing::info!(%at, "metrics listening (no token)");
+            (Some(at), Some(task))
+        }
+        None => (None, None),
+    };
     Ok(RunningServer {
         addr,
         first_admin_token,
+        metrics_addr,
         shutdown,
         http,
+        metrics_http,
         watcher,
         projector,
         peers,
@@ -215,6 +267,11 @@ impl RunningServer {
         self.state.acceptor.close();
         if let Err(e) = self.http.await {
             tracing::error!("HTTP task ended badly: {e}");
+        }
+        if let Some(task) = self.metrics_http
+            && let Err(e) = task.await
+        {
+            tracing::error!("metrics HTTP task ended badly: {e}");
         }
         let _ = self.watcher.await;
         let _ = self.projector.await;

@@ -15,6 +15,7 @@ use crate::audit::{Audit, Entry, Event};
 use crate::auth::{DocTownships, Gate, Refusal};
 use crate::db::Db;
 use crate::lock::lock;
+use crate::metrics::{Metrics, Reason};
 use crate::peers;
 use crate::refusal_log::RefusalLog;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     /// Bytes of received sync messages in flight (`--max-inflight-mb`),
     /// shared by every sync connection.
     pub inflight: Arc<tokio::sync::Semaphore>,
+    /// What `GET /metrics` shows.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
         gate: Gate,
         doc_townships: DocTownships,
         audit: Audit,
+        metrics: Metrics,
     ) -> Self {
         let inflight = Arc::new(tokio::sync::Semaphore::new(
             gate.limits()
@@ -80,6 +84,7 @@ impl AppState {
             doc_townships,
             audit,
             refusals: summarize_refusals(),
+            metrics,
         }
     }
 
@@ -94,14 +99,28 @@ impl AppState {
     }
 
     /// Log a refusal at WARN: the first from `source` at once, the rest in
-    /// a summary line every `refusal_log::WINDOW`.
+    /// a summary line every `refusal_log::WINDOW`; and count it.
     pub fn log_refusal(&self, source: Option<IpAddr>, refusal: &Refusal, path: &str) {
+        self.metrics.connections().refused(reason_of(refusal));
         let detail = refusal.to_string();
         let line =
             lock(&self.refusals).refused(source, refusal.kind(), &detail, path, Instant::now());
         if let Some(line) = line {
             tracing::warn!("{line}");
         }
+    }
+}
+
+/// The metrics' word for a refusal.
+pub fn reason_of(refusal: &Refusal) -> Reason {
+    match refusal {
+        Refusal::MissingToken => Reason::NoToken,
+        Refusal::MalformedToken(_) => Reason::MalformedToken,
+        Refusal::UnknownToken => Reason::UnknownToken,
+        Refusal::Forbidden(_) => Reason::Forbidden,
+        Refusal::RateLimited(_) => Reason::RateLimited,
+        Refusal::TooManyConnections(_) => Reason::TokenConnections,
+        Refusal::Internal(_) => Reason::Internal,
     }
 }
 

@@ -15,6 +15,8 @@ const ORDER: &[&str] = &[
     "shutdown",
     "data_dir",
     "text",
+    "logging",
+    "metrics",
     "db",
     "townships",
     "audit",

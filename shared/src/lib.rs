@@ -25,4 +25,6 @@ pub mod validation;
 
 pub use meta::{MetaError, SCHEMA_VERSION, TownshipKind, TownshipMeta};
 pub use rules::{Rules, RulesError};
-pub use storage::{SqliteStorage, StorageError, StorageHealth, StorageOptions};
+pub use storage::{
+    CommitAttempt, CommitObserver, SqliteStorage, StorageError, StorageHealth, StorageOptions,
+};

@@ -27,6 +27,7 @@ async fn failing_writes_show_on_healthz_and_are_written_once_the_disk_recovers()
         stop_timeout: Duration::from_secs(30),
         allow_origins: Default::default(),
         backups: None,
+        metrics_listen: None,
     })
     .await
     .expect("server starts");

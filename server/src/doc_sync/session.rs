@@ -24,6 +24,7 @@ use super::policy::{self, Parties, Verdict};
 use super::tally::Tally;
 use crate::audit::{Actor, Audit, Entry, Event};
 use crate::auth::{Access, Bucket, DocTownships, SessionGuard, TokenRow};
+use crate::metrics::{Direction, Metrics, Reason};
 use crate::peers::Seen;
 use crate::state::AppState;
 
@@ -84,6 +85,7 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
             audit: state.audit.clone(),
             seen: state.seen.clone(),
             tally: tally.clone(),
+            metrics: state.metrics.clone(),
             joined: false,
             refused_docs: HashSet::new(),
         },
@@ -96,11 +98,14 @@ pub async fn run(socket: WebSocket, state: AppState, row: TokenRow, guard: Sessi
         return;
     }
 
+    let sync_metrics = state.metrics.sync().clone();
     let mut ws_tx = write_loop(
         ws_tx,
         // Each message once the server's file has what it claims; pings
         // and the tally go on while one is held.
-        Hold::new(state.storage.clone()).release(out_rx),
+        Hold::new(state.storage.clone())
+            .release(out_rx)
+            .inspect(|bytes| sync_metrics.message(Direction::Out, bytes.len())),
         &cancel,
         limits.ping_interval(),
         &tally,
@@ -258,6 +263,10 @@ impl Reader {
             }
             match message {
                 Message::Binary(bytes) => {
+                    self.inspector
+                        .metrics
+                        .sync()
+                        .message(Direction::In, bytes.len());
                     let permit = self.in_flight(bytes.len()).await?;
                     match self.inspector.inspect(&bytes).await {
                         Handling::Pass => {
@@ -333,6 +342,7 @@ impl Reader {
         let reason = &close.reason;
         tracing::warn!(peer = %i.parties.peer, label = %i.label, "closing sync connection: {reason}");
         if close.code != CloseCode::GoingAway {
+            i.metrics.connections().refused(Reason::SyncViolation);
             i.audit.record(
                 Entry::new(Event::Refused)
                     .by(i.actor.clone())
@@ -373,6 +383,7 @@ struct Inspector {
     audit: Audit,
     seen: Seen,
     tally: Tally,
+    metrics: Metrics,
     joined: bool,
     /// Documents already refused to this connection, to log each once.
     refused_docs: HashSet<DocumentId>,
@@ -410,6 +421,9 @@ impl Inspector {
         match policy::judge(&header, &doc, access) {
             Verdict::Pass(None) => Handling::Pass,
             Verdict::Pass(Some(carried)) => {
+                self.metrics
+                    .sync()
+                    .changes(township.as_deref(), carried.changes);
                 self.tally.add(
                     doc,
                     township,

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, header};
 use super::error::Failure;
 use crate::audit::{Entry, Event};
 use crate::auth::{Refusal, TokenRow};
+use crate::metrics::Reason;
 use crate::state::AppState;
 
 /// The token a request presents, if any: the header wins over the query.
@@ -72,7 +73,13 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(refusal.into());
             }
         };
-        state.gate.take_request(&row.id)?;
+        if let Err(refusal) = state.gate.take_request(&row.id) {
+            state
+                .metrics
+                .connections()
+                .refused(crate::state::reason_of(&refusal));
+            return Err(refusal.into());
+        }
         Ok(Caller(row))
     }
 }
@@ -121,6 +128,7 @@ impl Caller {
     }
 
     fn refuse(&self, state: &AppState, message: String) -> Refusal {
+        state.metrics.connections().refused(Reason::Forbidden);
         state.audit.record(
             Entry::new(Event::Refused)
                 .by(self.0.actor())

@@ -10,6 +10,7 @@ pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod reports;
 pub mod rules;
 pub mod sync;
@@ -25,12 +26,23 @@ pub use error::Failure;
 
 use crate::state::AppState;
 
+/// The routes of `serve --metrics-listen`: `/metrics` without a token,
+/// and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::open))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+}
+
 /// Every route the server answers.
 pub fn router(state: AppState, origins: &AllowedOrigins) -> Router {
     let router = Router::new()
         .route("/", get(web::index))
         .route("/sync", get(sync::upgrade))
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::with_token))
         .route("/api/townships", get(townships::list))
         .route("/api/townships/{code}", get(townships::get))
         .route("/api/townships/{code}/document", get(townships::document))

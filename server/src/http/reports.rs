@@ -182,12 +182,18 @@ async fn compute(
 ) -> Result<Vec<ReportTable>, Failure> {
     let rules = state.rules.clone();
     let connected = state.live.snapshot();
+    let timed = state.metrics.reports().clone();
     Ok(state
         .db
         .read(move |conn| {
             names
                 .into_iter()
-                .map(|name| reports::build(name, conn, &filters, &rules, &connected))
+                .map(|name| {
+                    let started = std::time::Instant::now();
+                    let table = reports::build(name, conn, &filters, &rules, &connected);
+                    timed.computed(name.as_str(), started.elapsed());
+                    table
+                })
                 .collect()
         })
         .await?)

@@ -37,6 +37,10 @@ pub async fn upgrade(
     // acknowledged (the device keeps them and retries).
     if !state.storage.health().ok {
         tracing::debug!(peer = %row.peer_id(), "sync refused: storage is failing");
+        state
+            .metrics
+            .connections()
+            .refused(crate::metrics::Reason::StorageFailing);
         return Failure::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_FAILING).into_response();
     }
     let guard = match state.gate.open_session(&row) {

@@ -9,9 +9,11 @@
 //! `incremental` does the same from the last version read and the records
 //! changed since (pure); `write`
 //! replaces a township's rows with it in one transaction; `worker` decides
-//! when, off the sync path.
+//! when, off the sync path; `lag` says how far the rows are behind, for
+//! the metrics.
 
 pub mod incremental;
+pub mod lag;
 pub mod read;
 pub mod tables;
 pub mod worker;

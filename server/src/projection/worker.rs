@@ -18,6 +18,7 @@ use super::incremental::{self, Known};
 use super::{read, write};
 use crate::clock;
 use crate::db::{Db, DbError};
+use crate::metrics;
 use crate::townships::{self, Township};
 
 /// The least time between two rounds of projection.
@@ -60,6 +61,7 @@ pub async fn run(
     db: Db,
     mut changed: mpsc::UnboundedReceiver<DocumentId>,
     mut stop: watch::Receiver<bool>,
+    metrics: metrics::Projection,
 ) {
     // Each township as last read, so the next projection re-reads only the
     // records that changed (see `incremental`).
@@ -70,8 +72,9 @@ pub async fn run(
                 if *stop.borrow() {
                     return;
                 }
+                let started = std::time::Instant::now();
                 let outcome = project_with(&repo, &db, &township, &mut memory).await;
-                report(&township, outcome, &db).await;
+                report(&township, outcome, started, &db, &metrics).await;
             }
         }
         Err(e) => tracing::error!("projection cannot list townships: {e}"),
@@ -98,8 +101,9 @@ pub async fn run(
         let started = std::time::Instant::now();
         for doc in docs {
             if let Some(township) = by_doc.get(&doc) {
+                let begun = std::time::Instant::now();
                 let outcome = project_with(&repo, &db, township, &mut memory).await;
-                report(township, outcome, &db).await;
+                report(township, outcome, begun, &db, &metrics).await;
             }
         }
         // Under a steady stream of edits, re-reading every township after
@@ -115,12 +119,24 @@ pub async fn run(
     }
 }
 
-async fn report(township: &Township, outcome: Result<Outcome, ProjectError>, db: &Db) {
+/// Log, record and count how one township's projection, begun at
+/// `started`, went.
+async fn report(
+    township: &Township,
+    outcome: Result<Outcome, ProjectError>,
+    started: std::time::Instant,
+    db: &Db,
+    metrics: &metrics::Projection,
+) {
     match outcome {
-        Ok(Outcome::Projected) => tracing::debug!(code = %township.code, "projected"),
+        Ok(Outcome::Projected) => {
+            metrics.projected(&township.code, started.elapsed());
+            tracing::debug!(code = %township.code, "projected");
+        }
         Ok(Outcome::Unchanged) => {}
         Err(ProjectError::Stopping) => {}
         Err(e) => {
+            metrics.failed(&township.code);
             tracing::warn!(code = %township.code, "projection failed, previous rows kept: {e}");
             let (code, message, at) = (township.code.clone(), e.to_string(), clock::now());
             let recorded = db

@@ -16,11 +16,13 @@
 //!   [`SqliteStorage::holds`]).
 //! - `health.rs`: what `/healthz` reports, since failures cannot be
 //!   returned to samod.
+//! - `observer.rs`: what each commit attempt took, for whoever counts it.
 //! - `options.rs`, `error.rs`: the knobs, and what can go wrong when opening.
 
 mod durable;
 mod error;
 mod health;
+mod observer;
 mod options;
 mod reader;
 mod sqlite;
@@ -47,6 +49,7 @@ use samod::storage::{Storage, StorageKey};
 
 pub use error::StorageError;
 pub use health::StorageHealth;
+pub use observer::{CommitAttempt, CommitObserver};
 pub use options::StorageOptions;
 
 use durable::Durable;

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::CommitObserver;
+
 /// How a [`SqliteStorage`](super::SqliteStorage) writes and waits.
 ///
 /// `StorageOptions::default()` is what production uses; the fields exist so
@@ -27,6 +29,9 @@ pub struct StorageOptions {
     /// WAL lets readers run beside the writer, and samod's loads are few and
     /// small compared with its writes.
     pub readers: usize,
+    /// Told what every commit attempt took (the server's metrics). Default
+    /// none.
+    pub on_commit: Option<CommitObserver>,
 }
 
 impl Default for StorageOptions {
@@ -36,6 +41,7 @@ impl Default for StorageOptions {
             max_batch: 512,
             busy_timeout: Duration::from_secs(5),
             readers: 2,
+            on_commit: None,
         }
     }
 }

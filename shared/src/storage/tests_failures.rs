@@ -144,3 +144,60 @@ fn opening_a_directory_as_the_database_fails() {
     let err = SqliteStorage::open(dir.path()).unwrap_err();
     assert!(matches!(err, StorageError::Open { .. }), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_hears_every_commit_and_every_failed_attempt() {
+    use super::{CommitAttempt, CommitObserver};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let sink = heard.clone();
+    let opts = StorageOptions {
+        on_commit: Some(CommitObserver::new(move |a| sink.lock().unwrap().push(a))),
+        ..StorageOptions::default()
+    };
+    let storage = SqliteStorage::open_with(&path, opts).unwrap();
+    storage.put(key("ok/1"), b"1".to_vec()).await;
+    storage.delete(key("ok/1")).await;
+    let writes: usize = heard
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|a| match a {
+            CommitAttempt::Committed { writes, .. } => *writes,
+            CommitAttempt::Failed { .. } => panic!("nothing failed yet: {a:?}"),
+        })
+        .sum();
+    assert_eq!(writes, 2, "a put and a delete, committed");
+
+    let admin = admin(&path);
+    admin
+        .execute_batch(
+            "CREATE TRIGGER fail_puts BEFORE INSERT ON samod_kv \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+    let handle = storage.clone();
+    let put = tokio::spawn(async move { handle.put(key("fail/x"), b"x".to_vec()).await });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !heard
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|a| matches!(a, CommitAttempt::Failed { writes: 1, .. }))
+    {
+        assert!(Instant::now() < deadline, "no failed attempt heard");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    admin.execute_batch("DROP TRIGGER fail_puts").unwrap();
+    tokio::time::timeout(Duration::from_secs(10), put)
+        .await
+        .expect("resolves once the failure is gone")
+        .unwrap();
+    assert!(matches!(
+        heard.lock().unwrap().last(),
+        Some(CommitAttempt::Committed { writes: 1, .. })
+    ));
+}

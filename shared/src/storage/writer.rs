@@ -30,7 +30,7 @@ use rusqlite::Connection;
 use super::durable::Durable;
 use super::health::HealthState;
 use super::sqlite::{DELETE, UPSERT};
-use super::{StorageError, StorageOptions};
+use super::{CommitAttempt, CommitObserver, StorageError, StorageOptions};
 
 /// First wait after a failed commit; doubled after each further failure.
 const INITIAL_BACKOFF: Duration = Duration::from_millis(50);
@@ -98,6 +98,7 @@ pub(crate) fn spawn(
         rx,
         health,
         durable,
+        observer: opts.on_commit.clone(),
         batch_limit: if opts.group_commit {
             opts.max_batch.max(1)
         } else {
@@ -118,6 +119,8 @@ struct Writer {
     health: Arc<HealthState>,
     /// Told what each commit made durable, for sync replies held on it.
     durable: Arc<Durable>,
+    /// Told what each attempt took.
+    observer: Option<CommitObserver>,
     batch_limit: usize,
 }
 
@@ -152,7 +155,16 @@ impl Writer {
         let mut backoff = INITIAL_BACKOFF;
         let mut attempt: u64 = 1;
         loop {
-            match self.try_commit(batch) {
+            let started = std::time::Instant::now();
+            let result = self.try_commit(batch);
+            let took = started.elapsed();
+            if let Some(observer) = &self.observer {
+                observer.tell(match result {
+                    Ok(()) => CommitAttempt::Committed { writes, took },
+                    Err(_) => CommitAttempt::Failed { writes, took },
+                });
+            }
+            match result {
                 Ok(()) => {
                     if attempt > 1 {
                         tracing::info!(
