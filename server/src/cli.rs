@@ -453,7 +453,10 @@ fn county_command(command: CountyCommand) -> anyhow::Result<()> {
             let conn = schema::open(&data_dir)?;
             let set = county::set(&conn, &code, &name)?;
             let code = set.code.as_deref().unwrap_or_default();
-            eprintln!("已设定县名称 {} ，代码 {code}。报表、导出文件从下一次请求起显示它。", set.name);
+            eprintln!(
+                "已设定县名称 {}，代码 {code}。报表、导出文件从下一次请求起显示它。",
+                set.name
+            );
             let towns: Vec<(String, String)> = townships::list(&conn)?
                 .into_iter()
                 .map(|t| (t.code, t.name))
@@ -494,10 +497,9 @@ fn county_command(command: CountyCommand) -> anyhow::Result<()> {
             );
             let from_rules = rules.as_ref().map(county::from_rules);
             match (&stored, &from_rules) {
-                (Some(_), Some(r)) if r.name != qunjian_shared::county::UNNAMED => eprintln!(
-                    "来自 `county set`（规则文件中的 {} 不起作用）",
-                    r.name
-                ),
+                (Some(_), Some(r)) if r.name != qunjian_shared::county::UNNAMED => {
+                    eprintln!("来自 `county set`（规则文件中的 {} 不起作用）", r.name)
+                }
                 (Some(_), _) => eprintln!("来自 `county set`"),
                 (None, Some(r)) if r.name != qunjian_shared::county::UNNAMED => {
                     eprintln!("来自规则文件（`county set` 设定后以它为准）")

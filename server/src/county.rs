@@ -57,7 +57,7 @@ pub fn set(conn: &Connection, code: &str, name: &str) -> Result<County, SetError
              ON CONFLICT (id) DO UPDATE SET code = ?1, name = ?2, set_at = ?3",
             params![code, name, entry.at],
         )?;
-        audit::insert(tx, &[entry.clone()])?;
+        audit::insert(tx, std::slice::from_ref(&entry))?;
         Ok(())
     })?;
     Ok(County {
@@ -145,7 +145,10 @@ mod tests {
             county_code: "330803".into(),
             ..Rules::default()
         };
-        assert_eq!(read(&conn, &Rules::default()).expect("read"), County::default());
+        assert_eq!(
+            read(&conn, &Rules::default()).expect("read"),
+            County::default()
+        );
         assert_eq!(
             read(&conn, &rules).expect("read"),
             County {

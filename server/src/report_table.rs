@@ -104,7 +104,12 @@ impl ReportTable {
         ReportTable {
             name: self.name.clone(),
             title_zh: self.title_zh.clone(),
-            columns: self.columns.iter().filter(|c| !c.machine).cloned().collect(),
+            columns: self
+                .columns
+                .iter()
+                .filter(|c| !c.machine)
+                .cloned()
+                .collect(),
             rows: self
                 .rows
                 .iter()

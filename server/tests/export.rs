@@ -308,6 +308,9 @@ fn machine_ids_stay_in_json_and_out_of_files() {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
     let sheet = book.worksheet_range("组建率与配备率").expect("sheet");
     assert_eq!(sheet.width(), 2);
-    assert_eq!(sheet.get_value((2, 1)), Some(&Data::String("组建率".into())));
+    assert_eq!(
+        sheet.get_value((2, 1)),
+        Some(&Data::String("组建率".into()))
+    );
     assert_eq!(sheet.get_value((3, 1)), Some(&Data::Float(0.85)));
 }

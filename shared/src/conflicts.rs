@@ -198,11 +198,7 @@ pub fn describe(doc: &crate::schema::TownshipDocument, c: &Conflict) -> (String,
             "The township's own organizations".to_string(),
         ),
         None => (
-            format!(
-                "{}（编号 {}）",
-                crate::field_words::map_label(&c.map),
-                c.id
-            ),
+            format!("{}（编号 {}）", crate::field_words::map_label(&c.map), c.id),
             format!("{} {}", c.map, c.id),
         ),
     };

@@ -47,9 +47,7 @@ pub enum CountyError {
     #[error("县名称不能为空，如 龙游县 (the county name must not be empty)")]
     EmptyName,
     /// The name is longer than [`MAX_NAME_CHARS`].
-    #[error(
-        "县名称最多 {MAX_NAME_CHARS} 个字，实为 {0} 个 (the county name is too long)"
-    )]
+    #[error("县名称最多 {MAX_NAME_CHARS} 个字，实为 {0} 个 (the county name is too long)")]
     LongName(usize),
     /// The name holds a control character or one a file name cannot hold.
     #[error(

@@ -52,7 +52,11 @@ struct Download {
 
 async fn download(url: &str, token: &str) -> Download {
     let response = get_as(url, token).await;
-    assert!(response.status().is_success(), "{url}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     let disposition = response.headers()["content-disposition"]
         .to_str()
         .expect("an ASCII header")
@@ -187,7 +191,10 @@ async fn the_county_named_once_shows_everywhere_and_files_are_named_for_what_the
     let (ok, _, said) = county_cli(&data, &["set", "--code", "330825", "--name", "龙游县"]);
     assert!(ok, "{said}");
     assert!(said.contains("龙游县"), "{said}");
-    assert!(!said.contains("注意"), "every township is under 330825: {said}");
+    assert!(
+        !said.contains("注意"),
+        "every township is under 330825: {said}"
+    );
     assert_eq!(county_cli(&data, &["show"]).1.trim(), "330825\t龙游县");
     let (_, json_out, _) = county_cli(&data, &["show", "--json"]);
     let shown: Value = serde_json::from_str(&json_out).expect("county show --json");
@@ -200,10 +207,15 @@ async fn the_county_named_once_shows_everywhere_and_files_are_named_for_what_the
     let me: Value = get_json_as(&format!("{http}/api/me"), &a_token).await;
     assert_eq!(me["township"]["code"], A, "the township stays: {me}");
     let rules: Value = get_json_as(&format!("{http}/api/rules"), &a_token).await;
-    assert_eq!((&rules["county_name"], &rules["county_code"]), (&json!("龙游县"), &json!("330825")));
+    assert_eq!(
+        (&rules["county_name"], &rules["county_code"]),
+        (&json!("龙游县"), &json!("330825"))
+    );
     let audit: Value = get_json_as(&format!("{http}/api/audit?event=county-set"), &admin).await;
     assert!(
-        audit[0]["detail"].as_str().is_some_and(|d| d.contains("330825 龙游县")),
+        audit[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("330825 龙游县")),
         "{audit}"
     );
 
@@ -242,10 +254,7 @@ async fn the_county_named_once_shows_everywhere_and_files_are_named_for_what_the
     assert_eq!(csv.ascii, format!("coverage-330825-{AS_OF}.csv"));
     assert_eq!(csv.utf8, format!("龙游县组建率与配备率-截至{AS_OF}.csv"));
     let csv_text = String::from_utf8(csv.body[3..].to_vec()).expect("UTF-8");
-    assert!(
-        csv_text.starts_with("龙游县 组建率与配备率,"),
-        "{csv_text}"
-    );
+    assert!(csv_text.starts_with("龙游县 组建率与配备率,"), "{csv_text}");
     assert!(!csv_text.contains("union_formation"), "{csv_text}");
 
     // Excel: the title row, read back, and the name.
@@ -289,7 +298,10 @@ async fn the_county_named_once_shows_everywhere_and_files_are_named_for_what_the
         &a_token,
     )
     .await;
-    assert_eq!(union.utf8, format!("城关镇推优入党情况-工会-截至{AS_OF}.csv"));
+    assert_eq!(
+        union.utf8,
+        format!("城关镇推优入党情况-工会-截至{AS_OF}.csv")
+    );
     assert_eq!(union.ascii, format!("nominations-{A}-union-{AS_OF}.csv"));
 
     // A township token: no 全县合计 in any report, CSV or the workbook;
@@ -307,7 +319,10 @@ async fn the_county_named_once_shows_everywhere_and_files_are_named_for_what_the
     }
     let visits = get_json_as::<Value>(&format!("{http}/api/reports/visits?{q}"), &a_token).await;
     let last = visits["rows"].as_array().and_then(|r| r.last()).cloned();
-    assert_eq!(last.map(|r| r["township"].clone()), Some(json!("城关镇合计")));
+    assert_eq!(
+        last.map(|r| r["township"].clone()),
+        Some(json!("城关镇合计"))
+    );
     let all = download(&format!("{http}/api/export/all.xlsx?{q}"), &a_token).await;
     assert_eq!(all.utf8, format!("城关镇群团组织统计报表-截至{AS_OF}.xlsx"));
     for (sheet, rows) in xlsx_cells(&all.body) {
@@ -335,7 +350,11 @@ async fn the_rules_file_names_the_county_until_county_set_does() {
     let data = scratch.data_dir();
     add_township(&data, A, "城关镇");
     let rules = scratch.replica_file("rules").with_extension("toml");
-    std::fs::write(&rules, "county_name = \"龙游县\"\ncounty_code = \"330825\"\n").expect("rules");
+    std::fs::write(
+        &rules,
+        "county_name = \"龙游县\"\ncounty_code = \"330825\"\n",
+    )
+    .expect("rules");
     let rules_arg = rules.to_str().expect("path");
     let server = ServerProcess::start_with(&data, 0, &["--rules", rules_arg]);
     let me: Value = get_json_as(&format!("{}/api/me", server.http()), &server.admin_token()).await;
@@ -354,9 +373,15 @@ async fn the_rules_file_names_the_county_until_county_set_does() {
 
     // A rules file whose code is not a county's stops the server at start.
     std::fs::write(&rules, "county_code = \"3308\"\n").expect("rules");
-    let out = admin_cli(&data, &["serve", "--listen", "127.0.0.1:0", "--rules", rules_arg]);
+    let out = admin_cli(
+        &data,
+        &["serve", "--listen", "127.0.0.1:0", "--rules", rules_arg],
+    );
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("county_code") && err.contains("6 位数字"), "{err}");
+    assert!(
+        err.contains("county_code") && err.contains("6 位数字"),
+        "{err}"
+    );
     server.terminate();
 }

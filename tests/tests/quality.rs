@@ -118,7 +118,11 @@ async fn quality_speaks_in_words_names_the_conflicts_unit_and_leaves_out_archive
     ok(&a, &token, &sync);
 
     let body = quality(&server).await;
-    assert_eq!(about(&body, &old), Vec::<&Value>::new(), "archived: {body:#}");
+    assert_eq!(
+        about(&body, &old),
+        Vec::<&Value>::new(),
+        "archived: {body:#}"
+    );
 
     // The village's conflict: its unit and field in words, both names.
     let conflict = about(&body, &village);
@@ -127,7 +131,10 @@ async fn quality_speaks_in_words_names_the_conflicts_unit_and_leaves_out_archive
     assert_eq!(s(&c["problem"]), "并发修改冲突");
     assert_eq!(s(&c["record_kind"]), "单位");
     assert_eq!(s(&c["field_label"]), "单位名称");
-    assert_eq!((s(&c["map"]), s(&c["field"])), ("units".into(), "name".into()));
+    assert_eq!(
+        (s(&c["map"]), s(&c["field"])),
+        ("units".into(), "name".into())
+    );
     let message = s(&c["message"]);
     assert!(
         message.starts_with("单位「城关")
@@ -175,7 +182,10 @@ async fn quality_speaks_in_words_names_the_conflicts_unit_and_leaves_out_archive
     .await
     .expect("CSV");
     assert!(csv.contains("统一社会信用代码"), "{csv}");
-    assert!(!csv.contains("credit_code") && !csv.contains(&paper), "{csv}");
+    assert!(
+        !csv.contains("credit_code") && !csv.contains(&paper),
+        "{csv}"
+    );
 
     // Restored, the old mill's findings and conflict are back, and its
     // credit code is shared with the paper mill's again.

@@ -170,8 +170,10 @@ fn cells(
     field: (&str, &str),
     message: &str,
 ) -> Vec<Cell> {
-    [name, code, kind, map.1, map.0, id, field.1, field.0, message]
-        .into_iter()
-        .map(|s| Cell::Text(s.to_string()))
-        .collect()
+    [
+        name, code, kind, map.1, map.0, id, field.1, field.0, message,
+    ]
+    .into_iter()
+    .map(|s| Cell::Text(s.to_string()))
+    .collect()
 }

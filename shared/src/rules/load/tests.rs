@@ -166,7 +166,8 @@ fn a_negative_rate_and_a_reversed_range_are_refused() {
 
 #[test]
 fn a_county_code_that_is_not_six_digits_is_refused_with_its_line() {
-    let err = Rules::from_toml_str("county_name = \"龙游县\"\ncounty_code = \"3308\"\n").unwrap_err();
+    let err =
+        Rules::from_toml_str("county_name = \"龙游县\"\ncounty_code = \"3308\"\n").unwrap_err();
     assert!(
         matches!(&err, RulesError::County { key, line: Some(2), .. } if key == "county_code"),
         "{err:?}"
@@ -178,7 +179,10 @@ fn a_county_code_that_is_not_six_digits_is_refused_with_its_line() {
         "{err:?}"
     );
     let rules = Rules::from_toml_str("county_name = \" 龙游县 \"\n").unwrap();
-    assert_eq!((rules.county_name.as_str(), rules.county_code.as_str()), ("龙游县", ""));
+    assert_eq!(
+        (rules.county_name.as_str(), rules.county_code.as_str()),
+        ("龙游县", "")
+    );
 }
 
 #[test]
