@@ -53,6 +53,8 @@ qunjian_shared::text_enum! {
         TokenCreated = "token-created" "创建令牌",
         /// A token was revoked.
         TokenRevoked = "token-revoked" "吊销令牌",
+        /// The county's name and code were set (detail: code and name).
+        CountySet = "county-set" "设定县名称",
     }
 }
 

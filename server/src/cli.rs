@@ -11,7 +11,7 @@ use qunjian_shared::TownshipKind;
 use qunjian_shared::rules::Rules;
 
 use crate::logging::LogFormat;
-use crate::{admin, schema, serve, townships};
+use crate::{admin, county, schema, serve, townships};
 
 #[derive(Parser)]
 #[command(
@@ -76,6 +76,11 @@ enum Command {
     Township {
         #[command(subcommand)]
         command: TownshipCommand,
+    },
+    /// The county's name and code (县名称、代码), shown on every report and export.
+    County {
+        #[command(subcommand)]
+        command: CountyCommand,
     },
     /// Sync by file (同步包) with townships that have no network.
     Bundle {
@@ -249,6 +254,35 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum CountyCommand {
+    /// Name the county once (a running server shows it in the next report;
+    /// it wins over the rules file's county_name and county_code).
+    Set {
+        /// The 6-digit administrative code (行政区划代码), e.g. 330825.
+        #[arg(long)]
+        code: String,
+        /// The name, e.g. 龙游县.
+        #[arg(long)]
+        name: String,
+        /// Directory holding qunjian.db.
+        #[arg(long, default_value = "./qunjian-data")]
+        data_dir: PathBuf,
+    },
+    /// Show the county's name and code in effect, and where they come from.
+    Show {
+        /// Directory holding qunjian.db.
+        #[arg(long, default_value = "./qunjian-data")]
+        data_dir: PathBuf,
+        /// The rules file `serve --rules` is given, to show its name too.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Print JSON ({"code", "name"}, as GET /api/me's county).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum TownshipCommand {
     /// Add a township and create its document; prints the document's URL.
     Add {
@@ -386,6 +420,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => args.run().await,
         Command::Restore(args) => args.run().await,
         Command::Verify(args) => args.run().await,
+        Command::County { command } => county_command(command),
         Command::Bundle { command } => match command {
             BundleCommand::Import { file, data_dir } => {
                 crate::bundle::import_file(&data_dir, &file).await
@@ -437,6 +472,80 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         },
+    }
+}
+
+fn county_command(command: CountyCommand) -> anyhow::Result<()> {
+    match command {
+        CountyCommand::Set {
+            code,
+            name,
+            data_dir,
+        } => {
+            // Check before opening: a typo must not create a data directory.
+            qunjian_shared::county::check_code(&code)?;
+            qunjian_shared::county::check_name(&name)?;
+            let conn = schema::open(&data_dir)?;
+            let set = county::set(&conn, &code, &name)?;
+            let code = set.code.as_deref().unwrap_or_default();
+            eprintln!(
+                "已设定县名称 {}，代码 {code}。报表、导出文件从下一次请求起显示它。",
+                set.name
+            );
+            let towns: Vec<(String, String)> = townships::list(&conn)?
+                .into_iter()
+                .map(|t| (t.code, t.name))
+                .collect();
+            let outside = county::townships_outside(code, &towns);
+            if !outside.is_empty() {
+                eprintln!(
+                    "注意: 这些乡镇代码不以县代码 {code} 开头，请核对: {} (these township codes do not start with the county code)",
+                    outside.join("、")
+                );
+            }
+            Ok(())
+        }
+        CountyCommand::Show {
+            data_dir,
+            rules,
+            json,
+        } => {
+            let rules = match rules {
+                Some(path) => Some(
+                    Rules::load(&path)
+                        .with_context(|| format!("规则文件 {} 有误", path.display()))?,
+                ),
+                None => None,
+            };
+            let conn = schema::open(&data_dir)?;
+            let stored = county::stored(&conn)?;
+            let in_effect =
+                county::in_effect(stored.clone(), rules.as_ref().unwrap_or(&Rules::default()));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&in_effect)?);
+                return Ok(());
+            }
+            println!(
+                "{}\t{}",
+                in_effect.code.as_deref().unwrap_or("-"),
+                in_effect.name
+            );
+            let from_rules = rules.as_ref().map(county::from_rules);
+            match (&stored, &from_rules) {
+                (Some(_), Some(r)) if r.name != qunjian_shared::county::UNNAMED => {
+                    eprintln!("来自 `county set`（规则文件中的 {} 不起作用）", r.name)
+                }
+                (Some(_), _) => eprintln!("来自 `county set`"),
+                (None, Some(r)) if r.name != qunjian_shared::county::UNNAMED => {
+                    eprintln!("来自规则文件（`county set` 设定后以它为准）")
+                }
+                (None, _) => eprintln!(
+                    "尚未设定，报表显示“{}”。用 `qunjian-server county set --code <6位代码> --name <县名称>` 设定。",
+                    qunjian_shared::county::UNNAMED
+                ),
+            }
+            Ok(())
+        }
     }
 }
 

@@ -12,8 +12,8 @@
 //! - `metrics`: the one registry behind `GET /metrics`, told by the few
 //!   places where things happen.
 //! - `db`: connections to `<data-dir>/qunjian.db`, and nothing of its tables.
-//! - `townships`, `audit`, `peers`, `report_table`, `export`: a table or a
-//!   format each.
+//! - `townships`, `audit`, `county`, `peers`, `report_table`, `export`: a
+//!   table or a format each.
 //! - `auth` (tokens, roles, the gate, share policy, refusals) and `reports`
 //!   (pure builders over the projection's tables).
 //! - `projection`: documents into SQL tables, on a worker.
@@ -39,6 +39,7 @@ pub mod change_feed;
 pub mod cli;
 pub mod clock;
 pub mod conn;
+pub mod county;
 pub mod data_dir;
 pub mod db;
 pub mod doc_sync;

@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 
 /// A report's result: named, titled in Chinese, with typed columns and rows.
 ///
-/// Serializes as `{"name", "title_zh", "columns": [{"key", "header_zh"}],
-/// "rows": [{key: value}]}`: rows become objects keyed by [`Column::key`], so
-/// a JSON reader never has to match positions to columns.
+/// Serializes as `{"name", "title_zh", "columns": [{"key", "header_zh",
+/// "machine"}], "rows": [{key: value}]}`: rows become objects keyed by
+/// [`Column::key`], so a JSON reader never has to match positions to columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportTable {
     /// Short English name, e.g. `coverage`: the URL segment, and the stem of
@@ -40,6 +40,10 @@ pub struct Column {
     pub key: String,
     /// Header in exported files, e.g. `乡镇`.
     pub header_zh: String,
+    /// A stable id for programs (`union_formation_50`, `units`, a record's
+    /// id), next to a column that says the same in words: pages hide it and
+    /// exported files leave it out, so a cadre reads only words.
+    pub machine: bool,
 }
 
 /// One typed value in a report.
@@ -69,11 +73,51 @@ impl Column {
         Self {
             key: key.into(),
             header_zh: header_zh.into(),
+            machine: false,
         }
     }
 }
 
 impl ReportTable {
+    /// The table with the columns named in `keys` marked as machine ids
+    /// ([`Column::machine`]).
+    pub fn with_machine_ids(mut self, keys: &[&str]) -> Self {
+        for column in &mut self.columns {
+            if keys.contains(&column.key.as_str()) {
+                column.machine = true;
+            }
+        }
+        self
+    }
+
+    /// The table as a person reads it: without its machine-id columns
+    /// (the exported files' view).
+    pub fn for_people(&self) -> ReportTable {
+        let keep: Vec<bool> = self.columns.iter().map(|c| !c.machine).collect();
+        let pick = |cells: Vec<Cell>| -> Vec<Cell> {
+            cells
+                .into_iter()
+                .zip(&keep)
+                .filter_map(|(cell, keep)| keep.then_some(cell))
+                .collect()
+        };
+        ReportTable {
+            name: self.name.clone(),
+            title_zh: self.title_zh.clone(),
+            columns: self
+                .columns
+                .iter()
+                .filter(|c| !c.machine)
+                .cloned()
+                .collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| pick(self.cells(row).cloned().collect()))
+                .collect(),
+        }
+    }
+
     /// Rows as JSON objects keyed by column key (Percent as a number 0..1,
     /// Empty as null, a non-finite number as null).
     pub fn rows_json(&self) -> Value {

@@ -1,8 +1,8 @@
 //! Opening the server's database with every table in place.
 //!
 //! Each table belongs to the module that reads and writes it (`townships`,
-//! `projection::tables`, `peers`, `auth::tokens`, `audit`), which states its
-//! `SCHEMA`. This module sits above all of them and `db`, so `db` knows
+//! `county`, `projection::tables`, `peers`, `auth::tokens`, `audit`), which
+//! states its `SCHEMA`. This module sits above all of them and `db`, so `db` knows
 //! connections and nothing of what is in them, and no table module has to
 //! import another to be set up.
 
@@ -11,12 +11,13 @@ use std::path::Path;
 use rusqlite::Connection;
 
 use crate::db::{self, Db, DbError};
-use crate::{audit, auth, peers, projection, townships};
+use crate::{audit, auth, county, peers, projection, townships};
 
 /// Every table, in the order they are created (all `IF NOT EXISTS`, so
 /// opening an existing database changes nothing).
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     townships::SCHEMA,
+    county::SCHEMA,
     projection::tables::SCHEMA,
     peers::SCHEMA,
     auth::tokens::SCHEMA,

@@ -8,12 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use qunjian_shared::SqliteStorage;
+use qunjian_shared::county::County;
 use qunjian_shared::rules::Rules;
 use samod::{AcceptorHandle, Repo};
 
 use crate::audit::{Audit, Entry, Event};
 use crate::auth::{DocTownships, Gate, Refusal};
-use crate::db::Db;
+use crate::county;
+use crate::db::{Db, DbError};
 use crate::lock::lock;
 use crate::metrics::{Metrics, Reason};
 use crate::peers;
@@ -86,6 +88,13 @@ impl AppState {
             refusals: summarize_refusals(),
             metrics,
         }
+    }
+
+    /// The county in effect (`county set`, else the rules file), read now
+    /// so a `county set` on a running server shows in the next answer.
+    pub async fn county(&self) -> Result<County, DbError> {
+        let rules = self.rules.clone();
+        self.db.read(move |conn| county::read(conn, &rules)).await
     }
 
     /// Log and audit a refusal of a request that had no valid token.

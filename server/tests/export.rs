@@ -7,7 +7,7 @@ use std::io::Cursor;
 use calamine::{Data, Dimensions, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
 use qunjian_server::export::{
-    ExportContext, ExportError, content_disposition, sheet_name, to_csv, to_xlsx,
+    ExportContext, ExportError, Place, content_disposition, sheet_name, to_csv, to_xlsx,
 };
 use qunjian_server::report_table::{Cell, Column, ReportTable};
 use serde_json::json;
@@ -51,8 +51,14 @@ fn coverage() -> ReportTable {
 
 fn context() -> ExportContext {
     ExportContext {
-        county: "某某县".into(),
+        county: Place {
+            code: None,
+            name: "某某县".into(),
+        },
+        township: None,
         generated: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default(),
+        as_of: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+        narrowed: Vec::new(),
         filters: vec![
             ("乡镇".into(), "城关镇".into()),
             ("类型".into(), "行政村".into()),
@@ -76,7 +82,7 @@ fn json_rows_are_objects_keyed_by_column() {
     assert_eq!(value["title_zh"], "组建率与配备率");
     assert_eq!(
         value["columns"][3],
-        json!({"key": "formed_rate", "header_zh": "组建率"})
+        json!({"key": "formed_rate", "header_zh": "组建率", "machine": false})
     );
     assert_eq!(value["rows"], expected_rows);
 }
@@ -255,18 +261,56 @@ fn sheet_names_follow_excel_rules() {
 
 #[test]
 fn content_disposition_for_a_chinese_name() {
+    // Named for the date the figures stand on (as_of), not the day made.
     let (ascii, utf8) = context().file_names("coverage", "组建率与配备率", "csv");
-    assert_eq!(ascii, "coverage-2026-11-24.csv");
-    assert_eq!(utf8, "某某县组建率与配备率-2026-11-24.csv");
+    assert_eq!(ascii, "coverage-2026-06-30.csv");
+    assert_eq!(utf8, "某某县组建率与配备率-截至2026-06-30.csv");
     assert_eq!(
         content_disposition(&ascii, &utf8),
-        "attachment; filename=\"coverage-2026-11-24.csv\"; filename*=UTF-8''\
+        "attachment; filename=\"coverage-2026-06-30.csv\"; filename*=UTF-8''\
          %E6%9F%90%E6%9F%90%E5%8E%BF%E7%BB%84%E5%BB%BA%E7%8E%87%E4%B8%8E%E9%85%8D%E5%A4%87%E7%8E%87\
-         -2026-11-24.csv"
+         -%E6%88%AA%E8%87%B32026-06-30.csv"
     );
     // Quotes, backslashes and non-ASCII never reach the quoted fallback.
     assert_eq!(
         content_disposition("a\"b\\c/d 城.csv", "a b.csv"),
         "attachment; filename=\"a_b_c_d _.csv\"; filename*=UTF-8''a%20b.csv"
     );
+}
+
+#[test]
+fn machine_ids_stay_in_json_and_out_of_files() {
+    let table = ReportTable {
+        name: "coverage".into(),
+        title_zh: "组建率与配备率".into(),
+        columns: vec![
+            Column::new("target", "指标"),
+            Column::new("target_key", "指标代码"),
+            Column::new("rate", "组建率"),
+        ],
+        rows: vec![vec![
+            Cell::from("职工 50 人以上企业工会组建率"),
+            Cell::from("union_formation_50"),
+            Cell::Percent(0.85),
+        ]],
+    }
+    .with_machine_ids(&["target_key"]);
+    let value = serde_json::to_value(&table).unwrap_or_default();
+    assert_eq!(value["columns"][1]["machine"], true);
+    assert_eq!(value["rows"][0]["target_key"], "union_formation_50");
+
+    let csv = String::from_utf8(to_csv(&table, &context())).unwrap_or_default();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert_eq!(lines[1], "指标,组建率");
+    assert_eq!(lines[2], "职工 50 人以上企业工会组建率,85.0%");
+
+    let bytes = to_xlsx(&[table], &context()).unwrap_or_default();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    let sheet = book.worksheet_range("组建率与配备率").expect("sheet");
+    assert_eq!(sheet.width(), 2);
+    assert_eq!(
+        sheet.get_value((2, 1)),
+        Some(&Data::String("组建率".into()))
+    );
+    assert_eq!(sheet.get_value((3, 1)), Some(&Data::Float(0.85)));
 }

@@ -20,6 +20,7 @@ const ORDER: &[&str] = &[
     "db",
     "townships",
     "audit",
+    "county",
     "peers",
     "report_table",
     "export",

@@ -77,6 +77,11 @@ pub struct Me {
     pub peer_id: String,
     /// The township document's `automerge:` URL, for a township token.
     pub document_url: Option<String>,
+    /// The county the server serves: `{"code": "330825", "name": "龙游县"}`,
+    /// or `{"code": null, "name": "本县"}` until it is named. (Absent from
+    /// older servers' answers; read as the unnamed county.)
+    #[serde(default)]
+    pub county: crate::county::County,
 }
 
 /// One token as `GET /api/tokens` and `token list` show it (never the
@@ -158,7 +163,8 @@ pub struct AuditEntry {
     pub seq: i64,
     /// When (RFC 3339, UTC, milliseconds).
     pub at: String,
-    /// `opened`, `closed`, `received`, `refused`, `token-created`, `token-revoked`.
+    /// `opened`, `closed`, `received`, `refused`, `token-created`, `token-revoked`,
+    /// `county-set`.
     pub event: String,
     /// The token's id, when one was presented and known.
     pub token_id: Option<String>,

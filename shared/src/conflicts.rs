@@ -198,23 +198,41 @@ pub fn describe(doc: &crate::schema::TownshipDocument, c: &Conflict) -> (String,
             "The township's own organizations".to_string(),
         ),
         None => (
-            format!("{}（编号 {}）", c.map, c.id),
+            format!("{}（编号 {}）", crate::field_words::map_label(&c.map), c.id),
             format!("{} {}", c.map, c.id),
         ),
     };
-    let shown: Vec<String> = c.values.iter().map(|v| v.value.to_string()).collect();
-    let shown = shown.join(" / ");
+    // Values as a cadre reads them (行政村, not `village`; a unit by its
+    // name), and the field by its label, not its stored path.
+    let name_of = |map: &str, id: &str| -> Option<String> {
+        match map {
+            "units" => doc.units.get(id).map(|u| u.name.clone()),
+            "people" => doc.people.get(id).map(|p| p.name.clone()),
+            _ => None,
+        }
+    };
+    let words: Vec<String> = c
+        .values
+        .iter()
+        .map(|v| crate::field_words::shown(&name_of, &c.map, &c.field, &v.value))
+        .collect();
+    let words = words.join(" / ");
+    let stored: Vec<String> = c.values.iter().map(|v| v.value.to_string()).collect();
+    let stored = stored.join(" / ");
     let n = c.values.len();
     if c.field.is_empty() {
         (
-            format!("{who_zh}在同一编号下被创建了 {n} 次，未解决: {shown}"),
-            format!("{who_en} was created {n} times under one id: {shown}"),
+            format!("{who_zh}在同一编号下被创建了 {n} 次，未解决: {words}"),
+            format!("{who_en} was created {n} times under one id: {stored}"),
         )
     } else {
         (
-            format!("{who_zh}的字段 {} 有 {n} 个并发值未解决: {shown}", c.field),
             format!(
-                "{who_en}: field {} has {n} concurrent values: {shown}",
+                "{who_zh}的「{}」有 {n} 个并发值未解决: {words}",
+                crate::field_words::label(&c.map, &c.field)
+            ),
+            format!(
+                "{who_en}: field {} has {n} concurrent values: {stored}",
                 c.field
             ),
         )
@@ -308,13 +326,13 @@ mod tests {
         let (zh, en) = describe(&doc, &c);
         assert_eq!(
             zh,
-            "单位「城关村」的字段 name 有 2 个并发值未解决: \"城关村委会\" / \"城关村村委\""
+            "单位「城关村」的「单位名称」有 2 个并发值未解决: 城关村委会 / 城关村村委"
         );
         assert!(en.starts_with("Unit \"城关村\": field name"), "{en}");
         let gone = Conflict {
             id: "u9".into(),
             ..c
         };
-        assert!(describe(&doc, &gone).0.starts_with("units（编号 u9）"));
+        assert!(describe(&doc, &gone).0.starts_with("单位（编号 u9）"));
     }
 }

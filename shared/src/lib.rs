@@ -13,8 +13,10 @@
 pub mod api;
 pub mod bundle;
 pub mod conflicts;
+pub mod county;
 pub mod doc_json;
 pub mod edit;
+pub mod field_words;
 pub mod meta;
 pub mod migrate;
 pub mod rules;

@@ -57,7 +57,7 @@ async fn county_rows(server: &ServerProcess, name: &str) -> Vec<Value> {
         .as_array()
         .unwrap_or_else(|| panic!("{name}: no rows in {body}"))
         .iter()
-        // coverage ends with the county's total rows.
+        // Only the township's own rows (drawn for one township, a report has no 全县合计).
         .filter(|r| r["township_code"] == CODE)
         .cloned()
         .collect()

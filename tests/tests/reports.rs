@@ -335,7 +335,7 @@ async fn every_report_matches_the_figures_worked_out_by_hand() {
         rows.iter()
             .map(|r| json!([r["township_code"], r["links"]]))
             .collect::<Vec<_>>(),
-        [json!([B, 2]), json!(["", 1])]
+        [json!([B, 2]), json!([B, 1])]
     );
 
     // --- quality ---
@@ -410,20 +410,14 @@ async fn filters_refuse_and_restrict(county: &County) {
     let rows = county
         .rows("coverage", &format!("as_of={AS_OF}&township={A}"))
         .await;
-    // A's 10 targets, and a county total over A alone.
-    assert_eq!(rows.len(), 20);
-    assert!(
-        rows.iter()
-            .all(|r| r["township_code"] == A || r["township_code"] == "")
-    );
-    let total = rows
+    // A's 10 targets and no 全县合计: a total over A alone is not the county's.
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r["township_code"] == A));
+    let a50 = rows
         .iter()
-        .find(|r| r["township_code"] == "" && r["target_key"] == U50)
-        .expect("total");
-    assert_eq!(
-        (&total["required"], &total["formed"]),
-        (&json!(20), &json!(17))
-    );
+        .find(|r| r["target_key"] == U50)
+        .expect("A's union_formation_50");
+    assert_eq!((&a50["required"], &a50["formed"]), (&json!(20), &json!(17)));
     let rows = county
         .rows("gaps", &format!("as_of={AS_OF}&organization=womens_home"))
         .await;
@@ -481,20 +475,17 @@ async fn exports_read_back(county: &County) {
         "{}",
         lines[0]
     );
+    // The machine id 指标代码 (target_key) is in the JSON only.
     assert_eq!(
         lines[1],
-        "乡镇,乡镇代码,指标,指标代码,应建数,已建数,组建率,目标,是否达标"
+        "乡镇,乡镇代码,指标,应建数,已建数,组建率,目标,是否达标"
     );
     assert!(
-        lines.contains(
-            &"城关镇,330825101,职工 50 人以上企业工会组建率,union_formation_50,20,17,85.0%,85.0%,是"
-        ),
+        lines.contains(&"城关镇,330825101,职工 50 人以上企业工会组建率,20,17,85.0%,85.0%,是"),
         "{text}"
     );
     assert!(
-        lines.contains(
-            &"湖镇镇,330825102,职工 100 人以上企业工会组建率,union_formation_100,0,0,,90.0%,"
-        ),
+        lines.contains(&"湖镇镇,330825102,职工 100 人以上企业工会组建率,0,0,,90.0%,"),
         "{text}"
     );
 
@@ -516,12 +507,11 @@ async fn exports_read_back(county: &County) {
     let sheet = book.worksheet_range("组建率与配备率").expect("sheet");
     let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
     assert_eq!(cell(0, 0), Data::String("本县 组建率与配备率".into()));
-    let headers: Vec<Data> = (0..9).map(|c| cell(2, c)).collect();
+    let headers: Vec<Data> = (0..8).map(|c| cell(2, c)).collect();
     let want: Vec<Data> = [
         "乡镇",
         "乡镇代码",
         "指标",
-        "指标代码",
         "应建数",
         "已建数",
         "组建率",
@@ -532,17 +522,18 @@ async fn exports_read_back(county: &County) {
     .map(|h| Data::String(h.into()))
     .collect();
     assert_eq!(headers, want);
+    let u50 = Data::String("职工 50 人以上企业工会组建率".into());
     let row = (3..sheet.height() as u32)
-        .find(|&r| cell(r, 1) == Data::String(A.into()) && cell(r, 3) == Data::String(U50.into()))
+        .find(|&r| cell(r, 1) == Data::String(A.into()) && cell(r, 2) == u50)
         .expect("A's union_formation_50 row");
     let num = |d: Data| match d {
         Data::Float(f) => f,
         Data::Int(i) => i as f64,
         other => panic!("not a number: {other:?}"),
     };
-    assert_eq!((num(cell(row, 4)), num(cell(row, 5))), (20.0, 17.0));
-    assert!((num(cell(row, 6)) - 0.85).abs() < 1e-12);
-    assert_eq!(cell(row, 8), Data::String("是".into()));
+    assert_eq!((num(cell(row, 3)), num(cell(row, 4))), (20.0, 17.0));
+    assert!((num(cell(row, 5)) - 0.85).abs() < 1e-12);
+    assert_eq!(cell(row, 7), Data::String("是".into()));
 
     let all = common::get_as(
         &format!("{http}/api/export/all.xlsx?as_of={AS_OF}"),

@@ -9,7 +9,7 @@ use crate::report_table::{Cell, ReportTable};
 /// Chinese character; with it, Excel reads UTF-8. Other tools skip it.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// `table` as CSV: a UTF-8 BOM, the title line (`<county> <title_zh>`,
+/// `table` as CSV, without its machine-id columns: a UTF-8 BOM, the title line (`<county> <title_zh>`,
 /// `制表日期: …`, then each filter as `乡镇: 城关镇`, one per field), the
 /// Chinese header line, then one line per row.
 ///
@@ -20,6 +20,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// `'`, so Excel shows it instead of running it as a formula: the text comes
 /// from whoever typed it on a township device.
 pub fn to_csv(table: &ReportTable, ctx: &ExportContext) -> Vec<u8> {
+    let table = &table.for_people();
     let mut out = UTF8_BOM.to_vec();
     // Writing into a Vec cannot fail (its `Write` never errors) and a
     // flexible writer accepts records of any length, so there is no error

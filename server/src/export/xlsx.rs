@@ -22,7 +22,7 @@ const HEADER_ROW: RowNum = 2;
 const MIN_WIDTH: f64 = 6.0;
 const MAX_WIDTH: f64 = 50.0;
 
-/// `tables` as an .xlsx file: one worksheet per table, named after its
+/// `tables` as an .xlsx file, without their machine-id columns: one worksheet per table, named after its
 /// `title_zh` (cleaned by [`sheet_name`](super::sheet_name()), numbered when two titles
 /// clash), in the order given.
 ///
@@ -35,6 +35,7 @@ pub fn to_xlsx(tables: &[ReportTable], ctx: &ExportContext) -> Result<Vec<u8>, E
     let mut workbook = Workbook::new();
     let mut used_names = Vec::new();
     for table in tables {
+        let table = &table.for_people();
         let name = unique_sheet_name(&table.title_zh, &mut used_names);
         let sheet = workbook.add_worksheet();
         write_sheet(sheet, &name, table, ctx, &formats).map_err(|source| ExportError::Sheet {

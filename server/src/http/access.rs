@@ -15,7 +15,8 @@ use crate::state::AppState;
 use crate::townships;
 
 /// `GET /api/me`: role, township and document URL, so a device needs only
-/// the server's address and its token.
+/// the server's address and its token; and the county, for every page's
+/// heading.
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, Failure> {
     let row = caller.0;
     let township = match row.role.township() {
@@ -28,6 +29,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         }
         None => None,
     };
+    let county = state.county().await?;
     Ok(Json(Me {
         token_id: row.id.clone(),
         label: row.label.clone(),
@@ -35,6 +37,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         peer_id: row.peer_id(),
         document_url: township.as_ref().map(|t| t.url().to_string()),
         township: township.map(|t| t.info()),
+        county,
     }))
 }
 

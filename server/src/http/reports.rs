@@ -11,7 +11,7 @@ use qunjian_shared::schema::Date;
 
 use super::extract::{Path, Query};
 use super::{Caller, Failure};
-use crate::export::{ExportContext, content_disposition, to_csv, to_xlsx};
+use crate::export::{ExportContext, Place, content_disposition, to_csv, to_xlsx};
 use crate::report_table::ReportTable;
 use crate::reports::{self, FilterQuery, Filters, ReportName};
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub async fn report(
             Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report produced nothing")
         })?;
     Ok(Json(ReportBody {
-        county: ctx.county,
+        county: ctx.county.name,
         as_of: filters.as_of.to_string(),
         filters: ctx.filters,
         table,
@@ -137,7 +137,8 @@ fn parse_name(name: &str) -> Result<ReportName, Failure> {
 }
 
 /// Check the filters (a township must exist) and say what the title rows
-/// will show.
+/// and the file name will show: the county in effect (read now, so a
+/// `county set` shows at once) and the township asked for.
 async fn prepare(
     state: &AppState,
     query: &FilterQuery,
@@ -145,7 +146,8 @@ async fn prepare(
     let today = chrono::Local::now().date_naive();
     let filters = Filters::parse(query, Date(today))
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let township_name = match &filters.township {
+    let county = state.county().await?;
+    let township = match &filters.township {
         None => None,
         Some(code) => {
             let wanted = code.clone();
@@ -154,7 +156,10 @@ async fn prepare(
                 .call(move |conn| townships::get(conn, &wanted))
                 .await?;
             match found {
-                Some(t) => Some(t.name),
+                Some(t) => Some(Place {
+                    code: Some(t.code),
+                    name: t.name,
+                }),
                 None => {
                     return Err(Failure::new(
                         StatusCode::NOT_FOUND,
@@ -168,9 +173,15 @@ async fn prepare(
         }
     };
     let ctx = ExportContext {
-        county: state.rules.county_name.clone(),
+        county: Place {
+            code: county.code,
+            name: county.name,
+        },
         generated: today,
-        filters: filters.describe(township_name.as_deref()),
+        as_of: filters.as_of.0,
+        narrowed: filters.narrowed(),
+        filters: filters.describe(township.as_ref().map(|t| t.name.as_str())),
+        township,
     };
     Ok((filters, ctx))
 }

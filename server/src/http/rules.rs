@@ -5,12 +5,15 @@
 use axum::extract::State;
 use qunjian_shared::rules::Rules;
 
-use super::Caller;
 use super::extract::Json;
+use super::{Caller, Failure};
 use crate::state::AppState;
 
 /// `GET /api/rules`, for any valid token: the rules are the same for every
-/// township and hold nothing a township may not see.
-pub async fn rules(State(state): State<AppState>, _caller: Caller) -> Json<Rules> {
-    Json((*state.rules).clone())
+/// township and hold nothing a township may not see. Their `county_name`
+/// and `county_code` are the county in effect (`county set` wins over the
+/// file), so a device's offline reports name the county as the server's do.
+pub async fn rules(State(state): State<AppState>, _caller: Caller) -> Result<Json<Rules>, Failure> {
+    let county = state.county().await?;
+    Ok(Json(crate::county::apply(&state.rules, &county)))
 }

@@ -83,6 +83,7 @@ pub fn build(
         ],
         out,
     )
+    .with_machine_ids(&["target_key"])
 }
 
 fn cells(name: &str, code: &str, r: &Rate) -> Vec<Cell> {

@@ -170,9 +170,15 @@ fn render(
     let in_range = executives.iter().filter(|e| e.in_range).count();
     let met = links.iter().filter(|l| l.met).count();
     let total = |n: usize| Cell::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    // Drawn for one township, the total is that township's, named for it
+    // (`reports::build` leaves out every 全县合计 row then).
+    let (total_name, total_code) = match (&f.township, townships) {
+        (Some(code), [t]) if &t.code == code => (format!("{}合计", t.name), t.code.clone()),
+        _ => (TOTAL_ZH.to_string(), String::new()),
+    };
     out.push(vec![
-        Cell::Text(TOTAL_ZH.into()),
-        Cell::Text(String::new()),
+        Cell::Text(total_name),
+        Cell::Text(total_code),
         Cell::Text(format!(
             "执委 {} 人，挂钩数符合 {in_range} 人",
             executives.len()

@@ -135,6 +135,19 @@ impl Filters {
         out
     }
 
+    /// The filters besides township and `as_of` as an exported file's name
+    /// shows them, (ASCII, Chinese): `("2025", "2025年度")`, `("union", "工会")`.
+    pub fn narrowed(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(y) = self.year {
+            out.push((y.to_string(), format!("{y}年度")));
+        }
+        if let Some(o) = self.organization {
+            out.push((o.as_str().to_string(), o.label().to_string()));
+        }
+        out
+    }
+
     /// Whether `date` counts as of the report's date.
     pub fn counts(&self, date: Date) -> bool {
         date <= self.as_of

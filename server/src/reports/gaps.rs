@@ -75,4 +75,5 @@ pub fn build(
         ],
         out,
     )
+    .with_machine_ids(&["unit_id"])
 }

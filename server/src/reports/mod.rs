@@ -57,7 +57,28 @@ impl ReportName {
 }
 
 /// Compute report `name` for `f`.
+///
+/// Drawn for one township (a township token always is), a report has no
+/// 全县合计 rows: summed over one township they are that township's own
+/// rows again, mislabelled as the county's, and the 推优 totals would be
+/// measured against the county's quotas. A report whose township rows have
+/// no total of their own (`visits`) gives the township's total instead.
 pub fn build(
+    name: ReportName,
+    conn: &Connection,
+    f: &Filters,
+    rules: &Rules,
+    connected: &ConnectedNow,
+) -> Result<ReportTable, DbError> {
+    let mut table = build_all(name, conn, f, rules, connected)?;
+    if f.township.is_some() {
+        let total = Cell::Text(TOTAL_ZH.to_string());
+        table.rows.retain(|row| row.first() != Some(&total));
+    }
+    Ok(table)
+}
+
+fn build_all(
     name: ReportName,
     conn: &Connection,
     f: &Filters,

@@ -1,7 +1,19 @@
 //! `quality`: what looks wrong in the data — validation findings, fields
 //! in conflict nobody has settled, credit codes used by more than one unit
 //! across the county, and documents that could not be read at all.
+//!
+//! Archived records are out: an archived unit's missing field is nobody's
+//! work any more. (Validation already skips them; conflicts do not, and a
+//! record archived after its finding was projected is caught here too.)
+//! The one exception is a conflict over `archived` itself — one device
+//! archived a record while another restored it — which someone must settle.
+//!
+//! Each row says in words what kind of record and which field
+//! (`record_kind`, `field_label`: 单位, 统一社会信用代码); the stored names
+//! (`map`, `field`: `units`, `credit_code`) and the record's id stay in
+//! machine-id columns for programs.
 
+use qunjian_shared::field_words::{label, map_label};
 use qunjian_shared::validation::FindingRule;
 use rusqlite::Connection;
 
@@ -40,9 +52,9 @@ pub fn build(
             &name_of(townships, &code),
             &code,
             "文档无法读取",
+            ("", "乡镇文档"),
             "",
-            "",
-            "",
+            ("", ""),
             &message,
         ));
     }
@@ -76,17 +88,29 @@ pub fn build(
             &name_of(townships, &code),
             &code,
             "信用代码重复",
-            "units",
+            ("units", &map_label("units")),
             &id,
-            "credit_code",
+            ("credit_code", &label("units", "credit_code")),
             &message,
         ));
     }
 
     let mut findings = conn.prepare(
-        "SELECT township, source, map, record_id, field, rule, message_zh FROM p_findings
-         WHERE (?1 IS NULL OR township = ?1)
-         ORDER BY township, source DESC, map, record_id, field",
+        "WITH archived (township, map, id) AS (
+             SELECT township, 'units', id FROM p_units WHERE archived <> 0
+             UNION ALL SELECT township, 'people', id FROM p_people WHERE archived <> 0
+             UNION ALL SELECT township, 'nominations', id FROM p_nominations WHERE archived <> 0
+             UNION ALL SELECT township, 'activities', id FROM p_activities WHERE archived <> 0
+             UNION ALL SELECT township, 'honors', id FROM p_honors WHERE archived <> 0
+             UNION ALL SELECT township, 'visits', id FROM p_visits WHERE archived <> 0)
+         SELECT f.township, f.source, f.map, f.record_id, f.field, f.rule, f.message_zh
+         FROM p_findings f
+         WHERE (?1 IS NULL OR f.township = ?1)
+           AND ((f.source = 'conflict' AND f.field = 'archived')
+                OR NOT EXISTS (SELECT 1 FROM archived a
+                               WHERE a.township = f.township AND a.map = f.map
+                                 AND a.id = f.record_id))
+         ORDER BY f.township, f.source DESC, f.map, f.record_id, f.field",
     )?;
     let rows = findings.query_map([&f.township], |r| {
         Ok((
@@ -106,13 +130,14 @@ pub fn build(
         } else {
             FindingRule::parse(&rule).map_or("校验问题", |r| r.label())
         };
+        let (kind_zh, field_zh) = (map_label(&map), label(&map, &field));
         out.push(cells(
             &name_of(townships, &code),
             &code,
             kind,
-            &map,
+            (&map, &kind_zh),
             &id,
-            &field,
+            (&field, &field_zh),
             &message,
         ));
     }
@@ -123,26 +148,32 @@ pub fn build(
             ("township", "乡镇"),
             ("township_code", "乡镇代码"),
             ("problem", "问题类型"),
-            ("map", "记录类别"),
+            ("record_kind", "记录类别"),
+            ("map", "记录类别代码"),
             ("record_id", "记录编号"),
-            ("field", "字段"),
+            ("field_label", "字段"),
+            ("field", "字段代码"),
             ("message", "说明"),
         ],
         out,
-    ))
+    )
+    .with_machine_ids(&["map", "record_id", "field"]))
 }
 
+/// One row; `map` and `field` as (stored name, words).
 fn cells(
     name: &str,
     code: &str,
     kind: &str,
-    map: &str,
+    map: (&str, &str),
     id: &str,
-    field: &str,
+    field: (&str, &str),
     message: &str,
 ) -> Vec<Cell> {
-    [name, code, kind, map, id, field, message]
-        .into_iter()
-        .map(|s| Cell::Text(s.to_string()))
-        .collect()
+    [
+        name, code, kind, map.1, map.0, id, field.1, field.0, message,
+    ]
+    .into_iter()
+    .map(|s| Cell::Text(s.to_string()))
+    .collect()
 }

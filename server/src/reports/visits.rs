@@ -101,9 +101,15 @@ pub fn build(
             ]);
         }
     }
+    // Drawn for one township, the total is that township's, named for it
+    // (`reports::build` leaves out every 全县合计 row then).
+    let total = match (&f.township, townships) {
+        (Some(code), [t]) if &t.code == code => (format!("{}合计", t.name), t.code.clone()),
+        _ => (TOTAL_ZH.to_string(), String::new()),
+    };
     out.push(vec![
-        Cell::Text(TOTAL_ZH.into()),
-        Cell::Text(String::new()),
+        Cell::Text(total.0),
+        Cell::Text(total.1),
         Cell::Text(format!(
             "两新妇工委 {linked} 个，达到走访要求 {met_count} 个"
         )),

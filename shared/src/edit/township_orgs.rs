@@ -163,10 +163,7 @@ mod tests {
         );
         let (typed, _) = crate::schema::TownshipDocument::hydrate(&a).expect("read");
         let (zh, _) = crate::conflicts::describe(&typed, &found[0]);
-        assert!(
-            zh.starts_with("乡镇本级组织的字段 federation.chair"),
-            "{zh}"
-        );
+        assert!(zh.starts_with("乡镇本级组织的「乡镇妇联 · 主席」"), "{zh}");
 
         let mut tx = a.transaction();
         crate::edit::resolve(

@@ -70,6 +70,17 @@ pub enum RulesError {
         /// The rate as read, in percent.
         value: f64,
     },
+    /// `county_name` or `county_code` that cannot name a county.
+    #[error("规则文件{} {key}: {source}", at(*.line))]
+    County {
+        /// The dotted key.
+        key: String,
+        /// The line (from 1), when known.
+        line: Option<usize>,
+        /// What is wrong with it.
+        #[source]
+        source: crate::county::CountyError,
+    },
     /// An "at least" above its "at most".
     #[error(
         "规则文件{} {key} = {value}: 不能大于 {max_key} = {max} (minimum above maximum)",

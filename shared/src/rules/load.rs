@@ -42,9 +42,11 @@ impl Rules {
         let keys = located::flatten(input, doc.get_ref());
         let known = known_keys();
         check_unknown(input, &keys, &known)?;
-        let rules = Rules::deserialize(toml::de::Deserializer::from(doc))
+        let mut rules = Rules::deserialize(toml::de::Deserializer::from(doc))
             .map_err(|e| wrong_type(input, &keys, &known, &e))?;
         check_limits(input, &keys, &rules)?;
+        rules.county_name = rules.county_name.trim().to_string();
+        rules.county_code = rules.county_code.trim().to_string();
         Ok(rules)
     }
 
@@ -199,11 +201,21 @@ fn wrong_type(
     }
 }
 
-/// Rates within 0..=100 %, minimums not above maximums.
+/// The county's name and code (when given) usable, rates within
+/// 0..=100 %, minimums not above maximums.
 fn check_limits(input: &str, keys: &[Located], rules: &Rules) -> Result<(), RulesError> {
     let line = |path: &str| {
         located::by_path(keys, path).map(|k| located::line_of(input, k.key_span.start))
     };
+    let county = |key: &str, source| RulesError::County {
+        key: key.to_string(),
+        line: line(key),
+        source,
+    };
+    crate::county::check_name(&rules.county_name).map_err(|e| county("county_name", e))?;
+    if !rules.county_code.trim().is_empty() {
+        crate::county::check_code(&rules.county_code).map_err(|e| county("county_code", e))?;
+    }
     for (key, p) in limits::percents(rules) {
         let value = p.0;
         let err = if value > 100.0 {

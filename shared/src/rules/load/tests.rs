@@ -165,6 +165,27 @@ fn a_negative_rate_and_a_reversed_range_are_refused() {
 }
 
 #[test]
+fn a_county_code_that_is_not_six_digits_is_refused_with_its_line() {
+    let err =
+        Rules::from_toml_str("county_name = \"龙游县\"\ncounty_code = \"3308\"\n").unwrap_err();
+    assert!(
+        matches!(&err, RulesError::County { key, line: Some(2), .. } if key == "county_code"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("6 位数字"), "{err}");
+    let err = Rules::from_toml_str("county_name = \"\"\n").unwrap_err();
+    assert!(
+        matches!(&err, RulesError::County { key, line: Some(1), .. } if key == "county_name"),
+        "{err:?}"
+    );
+    let rules = Rules::from_toml_str("county_name = \" 龙游县 \"\n").unwrap();
+    assert_eq!(
+        (rules.county_name.as_str(), rules.county_code.as_str()),
+        ("龙游县", "")
+    );
+}
+
+#[test]
 fn broken_toml_is_a_syntax_error_with_its_line() {
     let err = Rules::from_toml_str("county_name = \"龙游县\"\n[targets\n").unwrap_err();
     assert!(

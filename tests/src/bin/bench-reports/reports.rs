@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use qunjian_server::export::{ExportContext, to_csv, to_xlsx};
+use qunjian_server::export::{ExportContext, Place, to_csv, to_xlsx};
 use qunjian_server::reports::{self, Filters, ReportName};
 use qunjian_shared::Rules;
 use qunjian_shared::schema::Date;
@@ -82,8 +82,14 @@ pub fn time_exports(
     let connected = HashMap::new();
     let f = filters(today, None);
     let ctx = ExportContext {
-        county: "某某县".to_string(),
+        county: Place {
+            code: Some("330825".to_string()),
+            name: "某某县".to_string(),
+        },
+        township: None,
         generated: today.0,
+        as_of: f.as_of.0,
+        narrowed: f.narrowed(),
         filters: f.describe(None),
     };
     let mut build_all = Vec::with_capacity(runs);
