@@ -158,7 +158,8 @@ mod tests {
     #[test]
     fn last_contact_is_the_later_time_and_silence_past_a_week_is_stale() {
         let conn = Connection::open_in_memory().expect("db");
-        conn.execute_batch(crate::townships::SCHEMA).expect("townships");
+        conn.execute_batch(crate::townships::SCHEMA)
+            .expect("townships");
         conn.execute_batch(crate::peers::SCHEMA).expect("peers");
         conn.execute_batch(
             "CREATE TABLE p_state (township TEXT PRIMARY KEY, heads TEXT,
@@ -174,11 +175,17 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
             .expect("now")
             .with_timezone(&Utc);
-        let f = Filters::parse(&Default::default(), qunjian_shared::schema::Date(now.date_naive()))
-            .expect("filters");
+        let f = Filters::parse(
+            &Default::default(),
+            qunjian_shared::schema::Date(now.date_naive()),
+        )
+        .expect("filters");
         let c = contacts(&conn, &f, &ConnectedNow::new(), now).expect("contacts");
         // 甲镇: changed 11-20, a device seen 11-30: in contact a day ago.
-        assert_eq!(c[0].last_contact.as_deref(), Some("2026-11-30T00:00:00.000Z"));
+        assert_eq!(
+            c[0].last_contact.as_deref(),
+            Some("2026-11-30T00:00:00.000Z")
+        );
         assert_eq!((c[0].days_since_contact, c[0].stale), (Some(1), false));
         assert_eq!((c[1].days_since_contact, c[1].stale), (Some(2), false));
         // 丙镇: never.

@@ -9,8 +9,8 @@
 
 use qunjian_shared::rules::{Requirement, Rules, requirements};
 use qunjian_shared::schema::{
-    ActivityKind, Date, Gender, HonorLevel, HonorTitle, OrgKind, PartyStage, RecommendingOrg,
-    Role, StepName, Unit,
+    ActivityKind, Date, Gender, HonorLevel, HonorTitle, OrgKind, PartyStage, RecommendingOrg, Role,
+    StepName, Unit,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -222,7 +222,10 @@ pub fn page(
     let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     let facts = vec![
         ("单位类型", unit.kind.label().to_string()),
-        ("统一社会信用代码", unit.credit_code.clone().unwrap_or_default()),
+        (
+            "统一社会信用代码",
+            unit.credit_code.clone().unwrap_or_default(),
+        ),
         ("职工人数", number(unit.employees)),
         ("女性固定职工", number(unit.female_staff)),
         ("28 岁以下青年", number(unit.youth)),
@@ -293,7 +296,11 @@ fn records(conn: &Connection, township: &str, unit: &str) -> Result<Vec<RecordLi
                 gender.map_or_else(String::new, |g| word(&g, Gender::parse, Gender::label)),
                 r.get::<_, Option<i64>>(3)?
                     .map_or_else(String::new, |y| y.to_string()),
-                word(&r.get::<_, String>(4)?, PartyStage::parse, PartyStage::label),
+                word(
+                    &r.get::<_, String>(4)?,
+                    PartyStage::parse,
+                    PartyStage::label,
+                ),
                 roles
                     .split(',')
                     .filter(|s| !s.is_empty())
@@ -375,7 +382,11 @@ fn records(conn: &Connection, township: &str, unit: &str) -> Result<Vec<RecordLi
             cells: vec![
                 r.get(1)?,
                 r.get(2)?,
-                word(&r.get::<_, String>(3)?, ActivityKind::parse, ActivityKind::label),
+                word(
+                    &r.get::<_, String>(3)?,
+                    ActivityKind::parse,
+                    ActivityKind::label,
+                ),
                 orgs.split(',')
                     .filter(|s| !s.is_empty())
                     .map(|s| word(s, OrgKind::parse, OrgKind::label))
@@ -423,8 +434,16 @@ fn records(conn: &Connection, township: &str, unit: &str) -> Result<Vec<RecordLi
             id: r.get(0)?,
             cells: vec![
                 r.get::<_, i64>(1)?.to_string(),
-                word(&r.get::<_, String>(2)?, HonorTitle::parse, HonorTitle::label),
-                word(&r.get::<_, String>(3)?, HonorLevel::parse, HonorLevel::label),
+                word(
+                    &r.get::<_, String>(2)?,
+                    HonorTitle::parse,
+                    HonorTitle::label,
+                ),
+                word(
+                    &r.get::<_, String>(3)?,
+                    HonorLevel::parse,
+                    HonorLevel::label,
+                ),
             ],
         })
     })?;
