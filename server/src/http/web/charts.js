@@ -46,6 +46,9 @@ export function disposeAll() {
   }
 }
 
+// A bar's count beside it, none for 0 (a row of zeros says nothing).
+const countLabel = { show: true, position: "right", fontSize: 11, formatter: (p) => (p.value ? String(p.value) : "") };
+
 const percentAxis = { type: "value", min: 0, max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } };
 const categoryAxis = (labels, width = 180) => ({
   type: "category", data: labels, inverse: true,
@@ -61,7 +64,7 @@ export function rates(el, rates, onClick) {
     itemStyle: { color: r.met === false ? RED : r.met ? GREEN : GREY },
   }));
   return draw(el, {
-    grid: { left: 190, right: 80, top: 28, bottom: 24 },
+    grid: { left: 214, right: 84, top: 28, bottom: 24 },
     legend: { top: 0, data: ["实际比率", "目标"], itemWidth: 14 },
     tooltip: {
       trigger: "axis", axisPointer: { type: "shadow" },
@@ -71,10 +74,10 @@ export function rates(el, rates, onClick) {
       },
     },
     xAxis: percentAxis,
-    yAxis: categoryAxis(rates.map((r) => r.label_zh)),
+    yAxis: categoryAxis(rates.map((r) => r.label_zh), 204),
     series: [
       {
-        name: "实际比率", type: "bar", data: bars, barWidth: 12,
+        name: "实际比率", type: "bar", data: bars, barWidth: 12, itemStyle: { color: GREEN },
         label: {
           show: true, position: "right", fontSize: 11,
           formatter: (p) => (p.data.value == null ? "无应建" : pct(p.data.value) + (p.data.met === false ? " 未达标" : "")),
@@ -98,8 +101,8 @@ export function gapsByOrg(el, gaps, onClick) {
     xAxis: { type: "value", minInterval: 1 },
     yAxis: categoryAxis(gaps.map((g) => g.label_zh), 110),
     series: [
-      { name: "应建未建", type: "bar", data: gaps.map((g) => g.count), itemStyle: { color: GOLD }, barGap: "10%", label: { show: true, position: "right", fontSize: 11 } },
-      { name: "其中已逾期", type: "bar", data: gaps.map((g) => g.overdue), itemStyle: { color: RED }, label: { show: true, position: "right", fontSize: 11 } },
+      { name: "应建未建", type: "bar", data: gaps.map((g) => g.count), itemStyle: { color: GOLD }, barGap: "10%", label: countLabel },
+      { name: "其中已逾期", type: "bar", data: gaps.map((g) => g.overdue), itemStyle: { color: RED }, label: countLabel },
     ],
   }, onClick);
 }
@@ -124,8 +127,9 @@ export function funnel(el, stages, group) {
       markLine: q ? {
         symbol: "none", silent: true,
         lineStyle: { color: RED, type: "dashed", width: 1.5 },
-        label: { position: "end", formatter: (p) => p.name, color: RED, fontSize: 11 },
-        data: [{ xAxis: q.min, name: `计划下限 ${q.min}` }, { xAxis: q.max, name: `计划上限 ${q.max}` }],
+        // The category axis runs downwards: "start" is the top.
+        label: { position: "start", formatter: (p) => p.name, color: RED, fontSize: 11 },
+        data: [{ xAxis: q.min, name: `下限${q.min}` }, { xAxis: q.max, name: `上限${q.max}` }],
       } : undefined,
     }],
   });
@@ -162,8 +166,7 @@ export function shares(el, groups, key, range, title) {
       label: { show: true, position: "top", fontSize: 11, formatter: (p) => (p.data.value == null ? "无" : pct(p.data.value)) },
       markArea: {
         silent: true, itemStyle: { color: "rgba(5,122,85,.12)" },
-        label: { position: "insideTopRight", color: GREEN, fontSize: 11 },
-        data: [[{ yAxis: range.min, name: `计划 ${pct(range.min)}–${pct(range.max)}` }, { yAxis: range.max }]],
+        data: [[{ yAxis: range.min }, { yAxis: range.max }]],
       },
     }],
   });
@@ -178,8 +181,8 @@ export function townshipGaps(el, lines, onClick) {
     xAxis: { type: "value", minInterval: 1 },
     yAxis: categoryAxis(lines.map((t) => t.name), 80),
     series: [
-      { name: "应建未建", type: "bar", data: lines.map((t) => t.gaps), itemStyle: { color: GOLD }, label: { show: true, position: "right", fontSize: 11 } },
-      { name: "其中已逾期", type: "bar", data: lines.map((t) => t.overdue), itemStyle: { color: RED }, label: { show: true, position: "right", fontSize: 11 } },
+      { name: "应建未建", type: "bar", data: lines.map((t) => t.gaps), itemStyle: { color: GOLD }, label: countLabel },
+      { name: "其中已逾期", type: "bar", data: lines.map((t) => t.overdue), itemStyle: { color: RED }, label: countLabel },
     ],
   }, onClick);
 }

@@ -22,8 +22,8 @@ export async function show(parts, params, ctx) {
         <p class="note">绿色带为计划范围；红色为超出范围，灰色为尚无推优。${ctx.own ? "" : "计划人数是全县的，只对全县合计划线。"}</p></section>
     </div>
     <div class="charts">
-      <section class="panel"><h2>35 岁以下占比</h2><div class="chart short" id="chart-under35"></div></section>
-      <section class="panel"><h2>女性占比</h2><div class="chart short" id="chart-women"></div></section>
+      <section class="panel"><h2>35 岁以下占比 <span class="muted small">计划 ${pct(f.under_35_range.min)}–${pct(f.under_35_range.max)}（绿色带）</span></h2><div class="chart short" id="chart-under35"></div></section>
+      <section class="panel"><h2>女性占比 <span class="muted small">计划 ${pct(f.women_range.min)}–${pct(f.women_range.max)}（绿色带）</span></h2><div class="chart short" id="chart-women"></div></section>
     </div>`;
   bindToolbar();
   printHead(`${where} ${f.year} 年推优情况`, null);
