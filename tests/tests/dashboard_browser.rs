@@ -716,6 +716,40 @@ async fn the_county_dashboard_in_a_browser() {
         "{refused}"
     );
 
+    // The new endpoints refuse bad input with a status and words.
+    let base = county.server.http();
+    for (path, token, status, says) in [
+        ("/api/overview?as_of=2026-13-01", &viewer, 400, "as_of"),
+        ("/api/funnel?year=26", &viewer, 400, "year"),
+        ("/api/townships/999/units", &viewer, 404, "没有乡镇代码"),
+        (
+            &format!("/api/townships/{A}/units/nope") as &str,
+            &viewer,
+            404,
+            "没有编号为",
+        ),
+        (
+            &format!("/api/overview?township={B}"),
+            &a_token,
+            403,
+            "本乡镇",
+        ),
+        (
+            &format!("/api/townships/{B}/units"),
+            &a_token,
+            403,
+            "本乡镇",
+        ),
+    ] {
+        let response = get_as(&format!("{base}{path}"), token).await;
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let body: Value = response.json().await.expect("a JSON error");
+        assert!(
+            body["error"].as_str().is_some_and(|e| e.contains(says)),
+            "{path}: {body}"
+        );
+    }
+
     keep_screenshots(
         shots.path(),
         &[
