@@ -9,12 +9,16 @@ pub mod caller;
 pub mod cors;
 pub mod error;
 pub mod extract;
+pub mod funnel;
 pub mod health;
 pub mod metrics;
+pub mod overview;
 pub mod reports;
 pub mod rules;
+pub mod scope;
 pub mod sync;
 pub mod townships;
+pub mod units;
 pub mod web;
 
 use axum::Router;
@@ -39,13 +43,17 @@ pub fn metrics_router(state: AppState) -> Router {
 /// Every route the server answers.
 pub fn router(state: AppState, origins: &AllowedOrigins) -> Router {
     let router = Router::new()
-        .route("/", get(web::index))
+        .merge(web::routes())
         .route("/sync", get(sync::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::with_token))
         .route("/api/townships", get(townships::list))
         .route("/api/townships/{code}", get(townships::get))
         .route("/api/townships/{code}/document", get(townships::document))
+        .route("/api/townships/{code}/units", get(units::list))
+        .route("/api/townships/{code}/units/{id}", get(units::unit))
+        .route("/api/overview", get(overview::overview))
+        .route("/api/funnel", get(funnel::funnel))
         .route("/api/reports", get(reports::list))
         .route("/api/reports/{name}", get(reports::report))
         .route("/api/export/{file}", get(reports::export))

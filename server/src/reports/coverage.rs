@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use qunjian_shared::rules::{Rate, Rules, TargetId, coverage, sum_rates};
-use qunjian_shared::schema::{OrgKind, TownshipOrgs};
+use qunjian_shared::schema::{Date, OrgKind, TownshipOrgs};
 
 use super::filters::Filters;
 use super::source::{PersonRow, TownshipRef, UnitRow};
@@ -34,6 +34,35 @@ pub fn target_org(t: TargetId) -> OrgKind {
     }
 }
 
+/// Each township's rates on `as_of`, in the order of `townships`: the
+/// figures of the table's rows, and of the dashboard's charts.
+pub fn per_township(
+    townships: &[TownshipRef],
+    units: &[UnitRow],
+    people: &[PersonRow],
+    orgs: &BTreeMap<String, TownshipOrgs>,
+    as_of: Date,
+    rules: &Rules,
+) -> Vec<Vec<Rate>> {
+    townships
+        .iter()
+        .map(|t| {
+            let mine: Vec<_> = units
+                .iter()
+                .filter(|u| u.township == t.code)
+                .map(|u| u.unit.clone())
+                .collect();
+            let theirs: Vec<_> = people
+                .iter()
+                .filter(|p| p.township == t.code)
+                .map(|p| p.person.clone())
+                .collect();
+            let own = orgs.get(&t.code).cloned().unwrap_or_default();
+            coverage(&mine, &theirs, &own, rules, as_of)
+        })
+        .collect()
+}
+
 /// Build the table.
 pub fn build(
     townships: &[TownshipRef],
@@ -46,19 +75,8 @@ pub fn build(
     let wanted = |r: &Rate| f.organization.is_none_or(|o| target_org(r.target) == o);
     let mut out = Vec::new();
     let mut all = Vec::new();
-    for t in townships {
-        let mine: Vec<_> = units
-            .iter()
-            .filter(|u| u.township == t.code)
-            .map(|u| u.unit.clone())
-            .collect();
-        let theirs: Vec<_> = people
-            .iter()
-            .filter(|p| p.township == t.code)
-            .map(|p| p.person.clone())
-            .collect();
-        let own = orgs.get(&t.code).cloned().unwrap_or_default();
-        let rates = coverage(&mine, &theirs, &own, rules, f.as_of);
+    let rates = per_township(townships, units, people, orgs, f.as_of, rules);
+    for (t, rates) in townships.iter().zip(rates) {
         for r in rates.iter().filter(|r| wanted(r)) {
             out.push(cells(&t.name, &t.code, r));
         }

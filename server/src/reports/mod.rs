@@ -8,12 +8,15 @@ pub mod activities;
 pub mod coverage;
 pub mod exec_links;
 pub mod filters;
+pub mod funnel;
 pub mod gaps;
 pub mod honors;
 pub mod nominations;
+pub mod overview;
 pub mod quality;
 pub mod source;
 pub mod sync;
+pub mod units;
 pub mod visits;
 
 use qunjian_shared::rules::Rules;

@@ -33,7 +33,8 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, n: &NominationRow) {
+    /// Count `n` in.
+    pub fn add(&mut self, n: &NominationRow) {
         self.total += 1;
         for (i, step) in StepName::ALL.iter().enumerate() {
             if n.steps.iter().any(|s| s == step.as_str()) {
@@ -54,7 +55,8 @@ impl Tally {
         }
     }
 
-    fn merge(&mut self, other: &Tally) {
+    /// Count every nomination of `other` in.
+    pub fn merge(&mut self, other: &Tally) {
         self.total += other.total;
         for i in 0..6 {
             self.steps[i] += other.steps[i];
