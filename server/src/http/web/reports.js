@@ -1,4 +1,4 @@
-// 报表: the eight reports as tables, with every filter (township, year,
+// 报表: every report as tables, with every filter (township, year,
 // organization, date) and their CSV and Excel downloads, the whole
 // workbook too. The filters live in the address (`#/reports/gaps?year=…`).
 
@@ -8,7 +8,7 @@ import { reportCard } from "./table.js";
 const REPORTS = [
   ["coverage", "组建率与配备率"], ["gaps", "应建未建"], ["nominations", "推优入党"],
   ["activities", "活动开展"], ["honors", "荣誉表彰"], ["visits", "联系走访"],
-  ["quality", "数据质量"], ["sync", "同步情况"],
+  ["exec_links", "执委挂钩"], ["quality", "数据质量"], ["sync", "同步情况"],
 ];
 const ORGS = [["", "全部"], ["union", "工会"], ["league", "团组织"], ["women", "妇女组织"], ["womens_home", "妇女之家"], ["party", "党组织"]];
 

@@ -6,8 +6,10 @@
 
 import { download, esc, localTime, pct } from "./common.js";
 
-// Columns that hold only codes (the exports keep them).
-const HIDDEN = new Set(["township_code", "target_key", "unit_id", "record_id"]);
+// Columns that hold only codes: those the API marks `machine` (record ids,
+// map and field names; 数据质量 gives their words in columns of their own),
+// and the township's code beside its name. The exports keep them.
+const HIDDEN = new Set(["township_code"]);
 // Yes is the bad answer for these: 已逾期 是 is red and bold, 否 plain.
 const BAD_WHEN_TRUE = new Set(["overdue", "stale"]);
 // Yes is the good answer for these (达标, 达到计划).
@@ -15,34 +17,7 @@ const GOOD_WHEN_TRUE = new Set(["met", "quota_met"]);
 const TIMES = new Set(["last_change_at", "device_last_seen", "projected_at", "last_contact"]);
 const LONG_TEXT = new Set(["rule", "message", "read_error"]);
 
-// The words for the record maps and fields the quality report names.
-const MAPS = {
-  units: "单位", people: "人员", nominations: "推优", activities: "活动", honors: "荣誉",
-  visits: "走访", township_orgs: "乡镇本级组织", meta: "文档信息",
-};
-const FIELDS = {
-  name: "名称", kind: "类型", credit_code: "统一社会信用代码", employees: "职工人数",
-  female_staff: "女性固定职工", youth: "28 岁以下青年", opened: "成立/开业日期", parent: "所在园区",
-  gender: "性别", birth_year: "出生年份", unit: "单位", party_stage: "政治面貌", roles: "职务",
-  person: "被推荐人", organization: "推荐组织", year: "年度", direct: "直接推荐", steps: "步骤",
-  assembly: "民主推荐", inspection: "考察", approval: "审批", upper_review: "上级审核",
-  recommended: "推荐", party_decision: "党组织决定", date: "日期", title: "名称",
-  participants: "参加人次", women_participants: "其中女性", organizations: "组织", units: "单位",
-  cadre: "走访干部", purpose: "事由", level: "级别", recipient_unit: "获得单位",
-  recipient_person: "获得人", union: "工会", league: "团组织", women_org: "妇女组织",
-  womens_home: "妇女之家", party_org: "党组织", formed: "是否已建", established: "成立日期",
-  chair: "主席", secretary: "书记", federation: "妇联", league_committee: "团委",
-  union_federation: "总工会", archived: "归档",
-};
-
 function isPercent(key) { return key === "rate" || key === "target_rate" || key.endsWith("_share"); }
-
-// A dotted field path in words when every part is known, else as it is.
-function fieldWords(path) {
-  if (!path) return "";
-  const parts = path.split(".");
-  return parts.every((p) => FIELDS[p]) ? parts.map((p) => FIELDS[p]).join(" · ") : path;
-}
 
 // One report cell: [html, sort value, class].
 function reportCell(key, v, row) {
@@ -52,8 +27,6 @@ function reportCell(key, v, row) {
     return [v ? "是" : "否", v ? 1 : 0, cls];
   }
   if (typeof v === "number") return [isPercent(key) ? pct(v) : String(v), v, "num"];
-  if (key === "map") return [esc(MAPS[v] ?? v), v, ""];
-  if (key === "field") return [esc(fieldWords(v)), v, ""];
   if (TIMES.has(key)) return [esc(localTime(v)), v, ""];
   if (key === "township" && row.township_code) {
     return [`<a href="#/township/${encodeURIComponent(row.township_code)}">${esc(v)}</a>`, v, ""];
@@ -116,9 +89,9 @@ export function listCard(id, title, columns, rows, note = "") {
 // A report (the JSON of /api/reports/{name}) as a card: its title, its
 // CSV and Excel buttons (for the same filters), and its table.
 export function reportCard(body, q) {
-  const columns = body.columns.filter((c) => !HIDDEN.has(c.key)).map((c) => ({ key: c.key, label: c.header_zh }));
+  const columns = body.columns.filter((c) => !c.machine && !HIDDEN.has(c.key)).map((c) => ({ key: c.key, label: c.header_zh }));
   const rows = body.rows.map((row) => ({
-    total: row.township === "全县合计",
+    total: row.township === "全县合计" || /合计$/.test(row.township ?? ""),
     cells: columns.map((c) => reportCell(c.key, row[c.key], row)),
   }));
   const el = document.createElement("section");
