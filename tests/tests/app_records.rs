@@ -359,6 +359,91 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
         assert!(row.contains(word), "{word} in {row}");
     }
 
+    // 执委挂钩: an enterprise with a 妇工委 and no executive is named in
+    // the summary; a link ending before it began is refused at the field;
+    // then 陈明 is linked, and her visit there counts (1 of 2).
+    let company = fetch(
+        &page,
+        "POST",
+        "/api/units",
+        Some(json!({
+            "name": "南山纸业公司", "kind": "enterprise", "credit_code": "914403001922038216",
+            "female_staff": 40,
+            "women_org": {"formed": true, "form": "work_committee", "established": "2020-03-08"},
+        })),
+    )
+    .await["id"]
+        .as_str()
+        .expect("company id")
+        .to_string();
+    goto(
+        &page,
+        "#/exec_links",
+        "document.getElementById('main').dataset.page === 'exec_links'",
+    )
+    .await;
+    let summary = js(
+        &page,
+        "document.getElementById('links-summary').textContent",
+    )
+    .await;
+    assert!(
+        summary.as_str().is_some_and(
+            |s| s.contains("没有执委挂钩的两新妇工委 1 个") && s.contains("南山纸业公司")
+        ),
+        "{summary}"
+    );
+    open_add_form(&page, "exec_links").await;
+    // Only 两新 units are offered.
+    let offered = js(
+        &page,
+        "[...document.querySelectorAll('#record-form select[name=unit] option')].map(o => o.value).filter(v => v)",
+    )
+    .await;
+    assert_eq!(offered, json!([company]));
+    let link_fields = [
+        ("executive", "陈明"),
+        ("unit", company.as_str()),
+        ("since", past.as_str()),
+    ];
+    let mut refused = link_fields.to_vec();
+    refused.push(("until", "2000-01-01"));
+    refused_at(&page, "exec_links", &refused, "until", "早于挂钩日期").await;
+    // The refused end date is still in the form: cleared, the link saves.
+    let mut good = link_fields.to_vec();
+    good.push(("until", ""));
+    let link = submit_new(&page, "exec_links", &good).await;
+    fetch(
+        &page,
+        "POST",
+        "/api/visits",
+        Some(json!({"cadre": "陈明", "unit": company, "date": past})),
+    )
+    .await;
+    goto(
+        &page,
+        "#/exec_links",
+        "document.getElementById('main').dataset.page === 'exec_links'",
+    )
+    .await;
+    assert_eq!(listed(&page, "exec_links", false).await, vec![link.clone()]);
+    let row = row_text(&page, &link).await;
+    for word in ["陈明", "南山纸业公司", past.as_str(), "1 / 2 次"] {
+        assert!(row.contains(word), "{word} in {row}");
+    }
+    let summary = js(
+        &page,
+        "document.getElementById('links-summary').textContent",
+    )
+    .await;
+    assert!(
+        summary.as_str().is_some_and(
+            |s| s.contains("未达到的 1 个") && s.contains("每个两新妇工委都有执委挂钩")
+        ),
+        "{summary}"
+    );
+    screenshot(&page, shots.path(), "app-exec-links.png").await;
+
     // The activity archived (a second click confirms): it leaves the list,
     // shows with 显示已归档, and comes back when restored.
     goto(
@@ -445,6 +530,7 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
             && a["archived"] != json!(true)
             && doc["honors"][&honor]["recipient_person"] == json!(person)
             && doc["visits"][&visit]["date"] == json!(past)
+            && doc["exec_links"][&link]["unit"] == json!(company)
             && doc["people"].as_object().map(|m| m.len()) == Some(3);
         if ok { Ok(doc) } else { Err(doc) }
     })
@@ -452,6 +538,9 @@ async fn a_cadre_keeps_people_activities_honors_and_visits_in_the_browser() {
     assert_eq!(county["visits"][&visit]["cadre"], "陈明");
     eprintln!("browser part took {:?}", started.elapsed());
 
-    keep_screenshots(shots.path(), &["app-people.png", "app-activity.png"]);
+    keep_screenshots(
+        shots.path(),
+        &["app-people.png", "app-activity.png", "app-exec-links.png"],
+    );
     chromium.close().await;
 }

@@ -518,7 +518,7 @@ fn executive_links_from_add_to_restore_and_refused_at_the_field() {
         "--executive",
         " 刘芳 ",
         "--unit",
-        &company[..8],
+        &company,
         "--since",
         "2025-01-10",
         "--notes",

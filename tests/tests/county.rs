@@ -19,13 +19,14 @@ use reports_fixture::*;
 use serde_json::{Value, json};
 
 /// Every report, by its URL name.
-const REPORTS: [&str; 8] = [
+const REPORTS: [&str; 9] = [
     "coverage",
     "gaps",
     "nominations",
     "activities",
     "honors",
     "visits",
+    "exec_links",
     "quality",
     "sync",
 ];
@@ -269,7 +270,7 @@ async fn the_county_named_once_shows_everywhere_and_files_are_named_for_what_the
     let all = download(&format!("{http}/api/export/all.xlsx?{q}"), &admin).await;
     assert_eq!(all.utf8, format!("龙游县群团组织统计报表-截至{AS_OF}.xlsx"));
     let sheets = xlsx_cells(&all.body);
-    assert_eq!(sheets.len(), 8);
+    assert_eq!(sheets.len(), REPORTS.len());
     for (sheet, rows) in &sheets {
         assert!(rows[0][0].starts_with("龙游县 "), "{sheet}: {:?}", rows[0]);
         for row in &rows[2..] {

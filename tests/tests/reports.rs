@@ -542,7 +542,7 @@ async fn exports_read_back(county: &County) {
     .await;
     let bytes = all.bytes().await.expect("body").to_vec();
     let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
-    assert_eq!(book.sheet_names().len(), 8, "{:?}", book.sheet_names());
+    assert_eq!(book.sheet_names().len(), 9, "{:?}", book.sheet_names());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
