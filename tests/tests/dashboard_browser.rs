@@ -288,6 +288,13 @@ async fn the_county_dashboard_in_a_browser() {
     let county = county().await;
     let data = county.scratch.data_dir();
     let d_url = add_township(&data, D, "模环乡");
+    // Named once, as an IT office does after installing; the running
+    // server reads it on each request.
+    let named = admin_cli(
+        &data,
+        &["county", "set", "--code", "330825", "--name", "龙游县"],
+    );
+    assert!(named.status.success(), "{}", text(&named.stderr));
     let viewer = token(&data, "county-viewer", None);
     let a_token = township_token(&data, A);
     let q = format!("?as_of={AS_OF}");
