@@ -16,7 +16,7 @@ use crate::townships;
 /// whose document cannot be found or changed is logged and skipped: it
 /// still syncs, and its devices create the map on first use.
 pub async fn create_missing(repo: &Repo, db: &Db) -> anyhow::Result<()> {
-    let all = db.call(|conn| townships::list(conn)).await?;
+    let all = db.call(townships::list).await?;
     for township in all {
         let Ok(Some(handle)) = repo.find(township.document_id.clone()).await else {
             tracing::warn!(township = %township.code, "document not found: root maps not checked");
