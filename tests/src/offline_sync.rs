@@ -46,6 +46,9 @@ pub struct Outcome {
     /// `Automerge::save_after` encodes them: compressed columns).
     pub online_change_bytes: usize,
     pub offline_change_bytes: usize,
+    /// How much each side's `Automerge::save()` grew with its changes.
+    pub online_grew: usize,
+    pub offline_grew: usize,
     /// `Automerge::save()` of the merged document.
     pub doc_bytes: usize,
     /// The reconnect's traffic through the proxy (up = offline replica to
@@ -81,6 +84,7 @@ pub async fn offline_then_reconnect(setup: Setup<'_>) -> anyhow::Result<Outcome>
     let online_doc = online.township(url).await?;
     let offline_doc = offline.township(url).await?;
     let base = raw_heads(&offline_doc);
+    let base_bytes = offline_doc.read(|d| d.save().len());
     // Both sides edit at once, each on a blocking thread (every change is
     // a transaction written to the replica's file).
     let offline_edits = timed_changes(offline_doc.clone(), "离线", setup.changes);
@@ -92,6 +96,8 @@ pub async fn offline_then_reconnect(setup: Setup<'_>) -> anyhow::Result<Outcome>
     let online_sync_time = started.elapsed();
     let online_change_bytes = online_doc.read(|d| d.save_after(&base).len());
     let offline_change_bytes = offline_doc.read(|d| d.save_after(&base).len());
+    let grown = |doc: &Township| doc.read(|d| d.save().len()).saturating_sub(base_bytes);
+    let (online_grew, offline_grew) = (grown(&online_doc), grown(&offline_doc));
 
     let before = proxy.counts();
     let started = Instant::now();
@@ -119,6 +125,8 @@ pub async fn offline_then_reconnect(setup: Setup<'_>) -> anyhow::Result<Outcome>
         offline_units,
         online_change_bytes,
         offline_change_bytes,
+        online_grew,
+        offline_grew,
         doc_bytes,
         link,
         reconnect,
