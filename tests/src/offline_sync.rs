@@ -136,12 +136,15 @@ pub async fn offline_then_reconnect(setup: Setup<'_>) -> anyhow::Result<Outcome>
     })
 }
 
+/// The units [`make_changes`] made, and how long it took.
+type Timed = (Vec<(String, Unit)>, Duration);
+
 /// [`make_changes`] on a blocking thread, and how long it took.
 fn timed_changes(
     doc: Township,
     who: &'static str,
     n: usize,
-) -> tokio::task::JoinHandle<anyhow::Result<(Vec<(String, Unit)>, Duration)>> {
+) -> tokio::task::JoinHandle<anyhow::Result<Timed>> {
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         let units = make_changes(&doc, who, n)?;
@@ -159,7 +162,7 @@ fn raw_heads(doc: &Township) -> Vec<ChangeHash> {
 pub fn make_changes(doc: &Township, who: &str, n: usize) -> anyhow::Result<Vec<(String, Unit)>> {
     let mut units: Vec<(String, Unit)> = Vec::with_capacity(n / 2 + 1);
     for i in 0..n {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let mut unit = Unit::new(format!("{who}单位{i}"), UnitKind::Enterprise);
             unit.employees = Some(i as u32);
             let id = doc.add(&unit).context("add a unit")?;

@@ -129,7 +129,7 @@ fn step(
             .update::<Unit>(id, |u| u.employees = Some(value))
             .expect("update own");
     }
-    if !shared.is_empty() && i % 4 == 0 {
+    if !shared.is_empty() && i.is_multiple_of(4) {
         let id = &shared[(i / 4) % shared.len()];
         let value = i as u32;
         let employees = 10_000 * tag + value;

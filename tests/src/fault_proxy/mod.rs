@@ -193,8 +193,8 @@ async fn link(client: TcpStream, upstream: SocketAddr, shared: Arc<Shared>, mut 
     let _ = server.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
-    let up_rng = Rng::for_connection(rng.next(), 1);
-    let down_rng = Rng::for_connection(rng.next(), 2);
+    let up_rng = Rng::for_connection(rng.next_u64(), 1);
+    let down_rng = Rng::for_connection(rng.next_u64(), 2);
     let up = pump(
         client_read,
         server_write,
