@@ -1,2 +1,4 @@
-//! Helpers for the end-to-end tests: start real county servers (as
-//! processes or in-process) on loopback ports with temporary data dirs.
+//! Helpers shared by the end-to-end tests and the benchmarks.
+
+pub mod fault_proxy;
+pub mod offline_sync;

@@ -8,6 +8,7 @@ pub mod broken_disk;
 pub mod browser;
 pub mod cbor;
 mod cli;
+mod logged_server;
 mod wait;
 pub mod ws;
 
