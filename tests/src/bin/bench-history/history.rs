@@ -100,7 +100,10 @@ pub fn generate(base: &Automerge, records: usize, edits: usize) -> anyhow::Resul
 /// The township document as `township add` stored it.
 pub async fn load_base(data: &Path, id: &DocumentId) -> anyhow::Result<Automerge> {
     let storage = SqliteStorage::open(qunjian_server::db::db_path(data))?;
-    let repo = Repo::build_tokio().with_storage(storage.clone()).load().await;
+    let repo = Repo::build_tokio()
+        .with_storage(storage.clone())
+        .load()
+        .await;
     let handle = repo
         .find(id.clone())
         .await
@@ -128,7 +131,10 @@ pub async fn store(
     batch: usize,
 ) -> anyhow::Result<Stored> {
     let storage = SqliteStorage::open(qunjian_server::db::db_path(data))?;
-    let repo = Repo::build_tokio().with_storage(storage.clone()).load().await;
+    let repo = Repo::build_tokio()
+        .with_storage(storage.clone())
+        .load()
+        .await;
     let handle = repo
         .find(id.clone())
         .await
@@ -184,7 +190,10 @@ pub async fn store(
 pub async fn open_in_process(data: &Path, id: &DocumentId) -> anyhow::Result<(Duration, usize)> {
     let storage = SqliteStorage::open(qunjian_server::db::db_path(data))?;
     let started = Instant::now();
-    let repo = Repo::build_tokio().with_storage(storage.clone()).load().await;
+    let repo = Repo::build_tokio()
+        .with_storage(storage.clone())
+        .load()
+        .await;
     let handle = repo
         .find(id.clone())
         .await

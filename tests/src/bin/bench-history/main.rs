@@ -137,7 +137,12 @@ fn checkpoint(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn device(path: &Path, token: &str, ws: &str, url: &str) -> anyhow::Result<(Replica, Duration)> {
+async fn device(
+    path: &Path,
+    token: &str,
+    ws: &str,
+    url: &str,
+) -> anyhow::Result<(Replica, Duration)> {
     let started = Instant::now();
     let replica = Replica::open_with_token(path, token).await?;
     replica.connect_with(
@@ -164,16 +169,64 @@ async fn main() -> anyhow::Result<()> {
     let db = qunjian_server::db::db_path(&data);
     let url = admin(
         &data,
-        &["township", "add", "--code", CODE, "--name", "城关镇", "--kind", "zhen"],
+        &[
+            "township",
+            "add",
+            "--code",
+            CODE,
+            "--name",
+            "城关镇",
+            "--kind",
+            "zhen",
+        ],
     )
     .await?;
     let id: DocumentId = url
         .strip_prefix("automerge:")
         .and_then(|s| s.parse().ok())
         .with_context(|| format!("township add printed {url:?}"))?;
-    let token_a = admin(&data, &["token", "create", "--role", "township", "--township", CODE, "--label", "A"]).await?;
-    let token_b = admin(&data, &["token", "create", "--role", "township", "--township", CODE, "--label", "B"]).await?;
-    let token_c = admin(&data, &["token", "create", "--role", "township", "--township", CODE, "--label", "C"]).await?;
+    let token_a = admin(
+        &data,
+        &[
+            "token",
+            "create",
+            "--role",
+            "township",
+            "--township",
+            CODE,
+            "--label",
+            "A",
+        ],
+    )
+    .await?;
+    let token_b = admin(
+        &data,
+        &[
+            "token",
+            "create",
+            "--role",
+            "township",
+            "--township",
+            CODE,
+            "--label",
+            "B",
+        ],
+    )
+    .await?;
+    let token_c = admin(
+        &data,
+        &[
+            "token",
+            "create",
+            "--role",
+            "township",
+            "--township",
+            CODE,
+            "--label",
+            "C",
+        ],
+    )
+    .await?;
 
     println!(
         "bench-history: {} units, {} small edits, stored {} changes at a time",
@@ -218,14 +271,22 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let (open, n) = history::open_in_process(&data, &id).await?;
-    println!("open in a fresh samod repo (load from SQLite): {:.0} ms, {n} changes", ms(open));
+    println!(
+        "open in a fresh samod repo (load from SQLite): {:.0} ms, {n} changes",
+        ms(open)
+    );
 
     let server = Server::start(&data).await?;
-    println!("server start to listening: {:.0} ms, RSS {:.1} MB", ms(server.startup), server.rss_mb());
-    let admin_token = std::fs::read_to_string(qunjian_server::auth::tokens::admin_token_path(&data))
-        .context("reading the admin token")?
-        .trim()
-        .to_string();
+    println!(
+        "server start to listening: {:.0} ms, RSS {:.1} MB",
+        ms(server.startup),
+        server.rss_mb()
+    );
+    let admin_token =
+        std::fs::read_to_string(qunjian_server::auth::tokens::admin_token_path(&data))
+            .context("reading the admin token")?
+            .trim()
+            .to_string();
     let out_before = server.sync_bytes(&admin_token, "out").await?;
     let in_before = server.sync_bytes(&admin_token, "in").await?;
     let (a, first) = device(&dir.path().join("a.db"), &token_a, &server.ws(), &url).await?;
@@ -248,12 +309,19 @@ async fn main() -> anyhow::Result<()> {
     );
     let (c, _) = device(&dir.path().join("c.db"), &token_c, &server.ws(), &url).await?;
 
-    println!("edit latency, {} backlogs of {} changes from another device ...", p.cycles, latency::BACKLOG);
+    println!(
+        "edit latency, {} backlogs of {} changes from another device ...",
+        p.cycles,
+        latency::BACKLOG
+    );
     let phase = latency::run(&server, &a, &b, &url, &made.units, p.cycles).await?;
     let [quiet, backlog, compacting] = latency::classify(&phase);
     for c in &phase.compactions {
         if let Some(end) = c.end {
-            println!("  compaction: {:.0} ms from start to snapshot committed", ms(end - c.start));
+            println!(
+                "  compaction: {:.0} ms from start to snapshot committed",
+                ms(end - c.start)
+            );
         }
     }
     for (label, v) in [
@@ -270,7 +338,9 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     // A third device that stayed connected: it must hold everything.
-    c.wait_synced(&url, SYNC_TIMEOUT).await.context("C catching up")?;
+    c.wait_synced(&url, SYNC_TIMEOUT)
+        .await
+        .context("C catching up")?;
     let kv = samod_rows(&db)?;
     println!(
         "after: {} snapshot rows {:.2} MB + {} incremental rows {:.2} MB; server RSS {:.1} MB",

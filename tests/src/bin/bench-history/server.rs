@@ -115,7 +115,10 @@ impl Server {
     }
 
     pub fn compactions(&self) -> Vec<Compaction> {
-        self.compactions.lock().map(|c| c.clone()).unwrap_or_default()
+        self.compactions
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     /// The server's `sync_bytes` counter for `direction` ("in" or "out").

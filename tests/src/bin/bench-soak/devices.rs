@@ -58,7 +58,8 @@ pub async fn seed(
     let mut ids = Vec::new();
     for (t, township) in townships.iter().enumerate() {
         let token = township.tokens.first().context("no device token")?;
-        let replica = connected(&dir.join(format!("seed-{t}.db")), token, ws, &township.url).await?;
+        let replica =
+            connected(&dir.join(format!("seed-{t}.db")), token, ws, &township.url).await?;
         let doc = replica.township(&township.url).await?;
         let mut rng = Rng(0x5eed_0000 + t as u64);
         let mut these = Vec::new();

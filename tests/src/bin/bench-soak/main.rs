@@ -123,7 +123,12 @@ async fn main() -> anyhow::Result<()> {
     for t in 0..p.townships {
         let code = township_code(t);
         let url = township_add(&data, &code, &format!("测试{}镇", t + 1)).await?;
-        let tokens = create_tokens(&data, &Role::Township(code.clone()), &format!("soak-{code}"), p.devices)?;
+        let tokens = create_tokens(
+            &data,
+            &Role::Township(code.clone()),
+            &format!("soak-{code}"),
+            p.devices,
+        )?;
         townships.push(devices::Township { code, url, tokens });
     }
     let server = Server::start(Kind::Ours, &data).await?;
@@ -169,8 +174,20 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let codes: Vec<String> = townships.iter().map(|t| t.code.clone()).collect();
-    tasks.spawn(office::reports(http.clone(), admin.clone(), codes.clone(), end, lat.clone()));
-    tasks.spawn(office::exports(http.clone(), admin.clone(), codes, end, lat.clone()));
+    tasks.spawn(office::reports(
+        http.clone(),
+        admin.clone(),
+        codes.clone(),
+        end,
+        lat.clone(),
+    ));
+    tasks.spawn(office::exports(
+        http.clone(),
+        admin.clone(),
+        codes,
+        end,
+        lat.clone(),
+    ));
     tasks.spawn(office::backups(
         data.clone(),
         dir.path().join("backups"),

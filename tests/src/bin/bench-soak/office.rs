@@ -33,7 +33,10 @@ async fn get(client: &reqwest::Client, url: &str, admin: &str) -> anyhow::Result
         .await
         .with_context(|| format!("GET {url}"))?;
     let status = response.status();
-    let body = response.bytes().await.with_context(|| format!("GET {url}"))?;
+    let body = response
+        .bytes()
+        .await
+        .with_context(|| format!("GET {url}"))?;
     if !status.is_success() {
         bail!("GET {url}: {status} {}", String::from_utf8_lossy(&body));
     }
@@ -55,11 +58,17 @@ pub async fn reports(
     end: Instant,
     lat: Arc<Latencies>,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
     let mut rng = Rng(0x0ff1_ce01);
     while Instant::now() < end {
         let name = ReportName::ALL[rng.below(ReportName::ALL.len())];
-        let url = format!("{http}/api/reports/{}{}", name.as_str(), scope(&mut rng, &codes));
+        let url = format!(
+            "{http}/api/reports/{}{}",
+            name.as_str(),
+            scope(&mut rng, &codes)
+        );
         match get(&client, &url, &admin).await {
             Ok(d) => Latencies::push(&lat.reports, d),
             Err(e) => lat.error("report", &e),
@@ -76,13 +85,21 @@ pub async fn exports(
     end: Instant,
     lat: Arc<Latencies>,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
     let mut rng = Rng(0x0ff1_ce02);
     while Instant::now() < end {
         let file = match rng.below(3) {
             0 => "all.xlsx".to_string(),
-            1 => format!("{}.xlsx", ReportName::ALL[rng.below(ReportName::ALL.len())].as_str()),
-            _ => format!("{}.csv", ReportName::ALL[rng.below(ReportName::ALL.len())].as_str()),
+            1 => format!(
+                "{}.xlsx",
+                ReportName::ALL[rng.below(ReportName::ALL.len())].as_str()
+            ),
+            _ => format!(
+                "{}.csv",
+                ReportName::ALL[rng.below(ReportName::ALL.len())].as_str()
+            ),
         };
         let url = format!("{http}/api/export/{file}{}", scope(&mut rng, &codes));
         match get(&client, &url, &admin).await {

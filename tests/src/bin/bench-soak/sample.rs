@@ -37,7 +37,10 @@ impl Latencies {
 }
 
 fn drain(list: &Mutex<Vec<Duration>>) -> Vec<Duration> {
-    let mut v = list.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
+    let mut v = list
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
     v.sort();
     v
 }
