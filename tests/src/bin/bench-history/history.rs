@@ -79,7 +79,7 @@ pub fn generate(base: &Automerge, records: usize, edits: usize) -> anyhow::Resul
     }
     let per_tablet = edits.div_ceil(TABLETS).max(1);
     for i in 0..edits {
-        if i % per_tablet == 0 {
+        if i.is_multiple_of(per_tablet) {
             doc.set_actor(tablet(i / per_tablet));
         }
         time += 60 + rng.below(600) as i64;
@@ -142,7 +142,7 @@ pub async fn store(
         .context("the township document is not in the data directory")?;
     let started = Instant::now();
     let mut slowest = Duration::ZERO;
-    let mut batches = 0;
+    let mut batches = 0usize;
     let doc_key = id.to_string();
     let mut commits = storage.commits();
     for (n, chunk) in changes.chunks(batch.max(1)).enumerate() {
@@ -166,7 +166,7 @@ pub async fn store(
         }
         slowest = slowest.max(t.elapsed());
         batches += 1;
-        if batches % 20 == 0 {
+        if batches.is_multiple_of(20) {
             println!(
                 "  stored {} of {} changes ({:.0} s)",
                 (n + 1) * batch,

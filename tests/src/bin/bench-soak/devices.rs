@@ -99,7 +99,7 @@ impl DeviceLoop {
         // Stagger the devices' first connections over a few seconds.
         tokio::time::sleep(Duration::from_millis(rng.below(3000) as u64)).await;
         while Instant::now() < end {
-            if session > 0 && session % 4 == 0 {
+            if session > 0 && session.is_multiple_of(4) {
                 // A new install: the old file goes, the next sync fetches everything.
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(
