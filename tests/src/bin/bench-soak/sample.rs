@@ -54,7 +54,7 @@ fn q(sorted: &[Duration], q: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-/// Entries in /proc/<pid>/fd (0 if unreadable).
+/// Entries in `/proc/<pid>/fd` (0 if unreadable).
 pub fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
