@@ -129,7 +129,17 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         ))
         .load()
         .await;
-    crate::root_maps::create_missing(&repo, &db).await?;
+    // Loading every document would hold up listening by seconds per large
+    // township; devices that sync meanwhile only add records to maps that
+    // readers merge anyway (schema::map_copies).
+    {
+        let (repo, db) = (repo.clone(), db.clone());
+        tokio::spawn(async move {
+            if let Err(e) = crate::root_maps::create_missing(&repo, &db).await {
+                tracing::warn!(error = %e, "root maps not checked");
+            }
+        });
+    }
     let sync_url = format!("ws://{}/sync", config.listen);
     let acceptor = repo
         .make_acceptor(
