@@ -9,8 +9,8 @@
 //! commit early, and for as long as the disk fails.
 //!
 //! How a head is known to be on disk: samod-core writes each change as a
-//! row `<doc>/incremental/<change hash>`, and when it compacts, a row
-//! `<doc>/snapshot/<hash of heads>` holding the whole document. A change
+//! row `<doc>/incremental/<change hash>`, and a compaction (`compactor.rs`)
+//! a row `<doc>/snapshot/<hash of heads>` holding the whole document. A change
 //! that is a head of the document now is on disk if its row is, or if it
 //! is a head of a snapshot on disk (were it inside a snapshot without being
 //! its head, a later change in that snapshot would depend on it, and it
@@ -72,6 +72,18 @@ impl Durable {
             }
         }
         self.commits.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Called by the compactor once the snapshot `key`, whose heads are
+    /// `heads`, is committed, so a check never has to load it to learn
+    /// them (a full load of a large document).
+    /// `deleted` are the snapshot rows it replaced.
+    pub(crate) fn snapshot_written(&self, key: String, heads: Vec<ChangeHash>, deleted: &[String]) {
+        let mut cache = self.snapshot_heads();
+        for old in deleted {
+            cache.remove(old);
+        }
+        cache.insert(key, heads);
     }
 
     /// Whether every one of `heads` is known to be committed, without
@@ -208,7 +220,7 @@ fn remember(
 }
 
 /// The document and change of an incremental row's key.
-fn incremental(key: &str) -> Option<(&str, ChangeHash)> {
+pub(crate) fn incremental(key: &str) -> Option<(&str, ChangeHash)> {
     let mut parts = key.split('/');
     let (doc, kind, hash) = (parts.next()?, parts.next()?, parts.next()?);
     if kind != "incremental" || parts.next().is_some() {

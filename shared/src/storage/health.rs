@@ -33,6 +33,12 @@ pub struct StorageHealth {
     pub commits: u64,
     /// Reads that failed since the storage was opened.
     pub read_errors: u64,
+    /// Documents compacted in the background since the storage was opened
+    /// (each: its rows folded into one snapshot).
+    pub compactions: u64,
+    /// Rows compactions left alone because they did not load (logged as
+    /// warnings when found). Not 0 means a damaged row to look into.
+    pub rows_not_loadable: u64,
 }
 
 /// The live state behind [`StorageHealth`], shared by the handle, the writer
@@ -44,6 +50,8 @@ pub(crate) struct HealthState {
     failed_attempts: AtomicU64,
     commits: AtomicU64,
     read_errors: AtomicU64,
+    compactions: AtomicU64,
+    rows_not_loadable: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -55,6 +63,8 @@ impl HealthState {
             failed_attempts: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             read_errors: AtomicU64::new(0),
+            compactions: AtomicU64::new(0),
+            rows_not_loadable: AtomicU64::new(0),
             last_error: Mutex::new(None),
         }
     }
@@ -67,6 +77,8 @@ impl HealthState {
             last_error: self.lock_last_error().clone(),
             commits: self.commits.load(Ordering::SeqCst),
             read_errors: self.read_errors.load(Ordering::SeqCst),
+            compactions: self.compactions.load(Ordering::SeqCst),
+            rows_not_loadable: self.rows_not_loadable.load(Ordering::SeqCst),
         }
     }
 
@@ -98,6 +110,12 @@ impl HealthState {
         *self.lock_last_error() = Some(error);
         self.failed_attempts.fetch_add(1, Ordering::SeqCst);
         self.ok.store(false, Ordering::SeqCst);
+    }
+
+    /// A compaction committed, leaving `kept` rows it could not fold.
+    pub(crate) fn compacted(&self, kept: usize) {
+        self.compactions.fetch_add(1, Ordering::SeqCst);
+        self.rows_not_loadable.store(kept as u64, Ordering::SeqCst);
     }
 
     /// A read failed; it was answered as "nothing there".

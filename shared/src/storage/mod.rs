@@ -11,6 +11,9 @@
 //!   error channel).
 //! - `reader.rs`: a few reader threads, so blocking SQLite reads never run
 //!   on the async runtime.
+//! - `compactor.rs`: a thread that folds a document's rows into one
+//!   snapshot in the background, so samod's document actor never stops
+//!   for a full `save()`.
 //! - `durable.rs`: which changes of a document are in the file, so a
 //!   server can hold a sync reply until the changes it names are (see
 //!   [`SqliteStorage::holds`]).
@@ -19,6 +22,7 @@
 //! - `observer.rs`: what each commit attempt took, for whoever counts it.
 //! - `options.rs`, `error.rs`: the knobs, and what can go wrong when opening.
 
+mod compactor;
 mod durable;
 mod error;
 mod health;
@@ -30,6 +34,8 @@ mod writer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_compaction;
 #[cfg(test)]
 mod tests_durable;
 #[cfg(test)]
@@ -47,6 +53,7 @@ use crossbeam_channel::Sender;
 use futures::channel::oneshot;
 use samod::storage::{Storage, StorageKey};
 
+pub use compactor::CompactionPolicy;
 pub use error::StorageError;
 pub use health::StorageHealth;
 pub use observer::{CommitAttempt, CommitObserver};
@@ -82,6 +89,9 @@ struct Inner {
     reads: Sender<ReadJob>,
     health: Arc<HealthState>,
     durable: Arc<Durable>,
+    /// Stops the compactor when the last handle goes (`None`: compaction
+    /// off).
+    _compactor: Option<compactor::StopOnDrop>,
 }
 
 impl SqliteStorage {
@@ -106,13 +116,25 @@ impl SqliteStorage {
         // and switches to WAL, which the reader connections then rely on.
         let conn = sqlite::open_writer(&path, opts.busy_timeout)?;
         let reads = reader::spawn_pool(&path, &opts, &health, &durable)?;
-        let writes = writer::spawn(
+        let (writes, appended) = writer::spawn(
             conn,
             path.clone(),
             &opts,
             Arc::clone(&health),
             Arc::clone(&durable),
         )?;
+        let compactor = match opts.compaction {
+            Some(policy) => Some(compactor::spawn(
+                sqlite::open_reader(&path, opts.busy_timeout)?,
+                path.clone(),
+                policy,
+                writes.clone(),
+                appended,
+                Arc::clone(&health),
+                Arc::clone(&durable),
+            )?),
+            None => None,
+        };
         tracing::debug!(path = %path.display(), ?opts, "SQLite storage open");
         Ok(SqliteStorage {
             inner: Arc::new(Inner {
@@ -121,6 +143,7 @@ impl SqliteStorage {
                 reads,
                 health,
                 durable,
+                _compactor: compactor,
             }),
         })
     }

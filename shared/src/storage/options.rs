@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::CommitObserver;
+use super::{CommitObserver, CompactionPolicy};
 
 /// How a [`SqliteStorage`](super::SqliteStorage) writes and waits.
 ///
@@ -32,6 +32,10 @@ pub struct StorageOptions {
     /// Told what every commit attempt took (the server's metrics). Default
     /// none.
     pub on_commit: Option<CommitObserver>,
+    /// When to fold a document's rows into one snapshot, in the background
+    /// (`compactor.rs`). Default `Some(CompactionPolicy::default())`;
+    /// `None` never compacts (rows then grow by one per change).
+    pub compaction: Option<CompactionPolicy>,
 }
 
 impl Default for StorageOptions {
@@ -42,6 +46,7 @@ impl Default for StorageOptions {
             busy_timeout: Duration::from_secs(5),
             readers: 2,
             on_commit: None,
+            compaction: Some(CompactionPolicy::default()),
         }
     }
 }

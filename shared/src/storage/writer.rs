@@ -19,6 +19,7 @@
 //! others around it would reorder writes samod issued in sequence, and
 //! `/healthz` shows the stall (`ok: false`, `last_error`, `pending_writes`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +28,8 @@ use crossbeam_channel::{Receiver, Sender};
 use futures::channel::oneshot;
 use rusqlite::Connection;
 
-use super::durable::Durable;
+use super::compactor::Appended;
+use super::durable::{Durable, incremental};
 use super::health::HealthState;
 use super::sqlite::{DELETE, UPSERT};
 use super::{CommitAttempt, CommitObserver, StorageError, StorageOptions};
@@ -51,6 +53,15 @@ pub(crate) enum WriteOp {
         key: String,
         done: oneshot::Sender<()>,
     },
+    /// The compactor's fold of a document: put `snapshot` under `key` and
+    /// delete the `superseded` rows it holds, in the same transaction, so
+    /// no moment of the file lacks them both.
+    Compact {
+        key: String,
+        snapshot: Vec<u8>,
+        superseded: Vec<String>,
+        done: oneshot::Sender<()>,
+    },
     /// `SqliteStorage::flush`: writes nothing, but the channel is FIFO and a
     /// batch is committed before its ops are resolved, so when a barrier
     /// resolves everything sent before it is durable.
@@ -64,7 +75,9 @@ impl WriteOp {
 
     fn key(&self) -> Option<&str> {
         match self {
-            WriteOp::Put { key, .. } | WriteOp::Delete { key, .. } => Some(key),
+            WriteOp::Put { key, .. }
+            | WriteOp::Delete { key, .. }
+            | WriteOp::Compact { key, .. } => Some(key),
             WriteOp::Barrier { .. } => None,
         }
     }
@@ -73,6 +86,7 @@ impl WriteOp {
         let done = match self {
             WriteOp::Put { done, .. }
             | WriteOp::Delete { done, .. }
+            | WriteOp::Compact { done, .. }
             | WriteOp::Barrier { done } => done,
         };
         // The caller may have dropped its future; the write is durable anyway.
@@ -90,14 +104,16 @@ pub(crate) fn spawn(
     opts: &StorageOptions,
     health: Arc<HealthState>,
     durable: Arc<Durable>,
-) -> Result<Sender<WriteOp>, StorageError> {
+) -> Result<(Sender<WriteOp>, Receiver<Appended>), StorageError> {
     let (tx, rx) = crossbeam_channel::unbounded();
+    let (appended_tx, appended) = crossbeam_channel::unbounded();
     let writer = Writer {
         conn,
         path: path.clone(),
         rx,
         health,
         durable,
+        appended: appended_tx,
         observer: opts.on_commit.clone(),
         batch_limit: if opts.group_commit {
             opts.max_batch.max(1)
@@ -109,7 +125,7 @@ pub(crate) fn spawn(
         .name("qunjian-sqlite-writer".into())
         .spawn(move || writer.run())
         .map_err(|source| StorageError::Thread { path, source })?;
-    Ok(tx)
+    Ok((tx, appended))
 }
 
 struct Writer {
@@ -121,6 +137,9 @@ struct Writer {
     durable: Arc<Durable>,
     /// Told what each attempt took.
     observer: Option<CommitObserver>,
+    /// Tells the compactor what each commit appended. Nobody may listen
+    /// (compaction off): sends then fail, which is fine.
+    appended: Sender<Appended>,
     batch_limit: usize,
 }
 
@@ -139,6 +158,7 @@ impl Writer {
             if writes > 0 {
                 self.commit_with_retry(&batch, writes);
                 self.durable.committed(&batch);
+                self.tell_compactor(&batch);
             }
             // Count them done before waking the callers, so a caller that
             // looks at `health()` right after its put sees it committed.
@@ -148,6 +168,27 @@ impl Writer {
             }
         }
         tracing::debug!(path = %self.path.display(), "SQLite writer drained its queue and exits");
+    }
+
+    /// The incremental rows `batch` added, summed per document.
+    fn tell_compactor(&self, batch: &[WriteOp]) {
+        let mut per_doc: HashMap<&str, (u64, u64)> = HashMap::new();
+        for op in batch {
+            if let WriteOp::Put { key, value, .. } = op
+                && let Some((doc, _)) = incremental(key)
+            {
+                let e = per_doc.entry(doc).or_default();
+                e.0 += value.len() as u64;
+                e.1 += 1;
+            }
+        }
+        for (doc, (bytes, rows)) in per_doc {
+            let _ = self.appended.send(Appended {
+                doc: doc.to_string(),
+                bytes,
+                rows,
+            });
+        }
     }
 
     /// Returns only once `batch` is committed.
@@ -215,6 +256,17 @@ impl Writer {
                     }
                     WriteOp::Delete { key, .. } => {
                         delete.execute([key])?;
+                    }
+                    WriteOp::Compact {
+                        key,
+                        snapshot,
+                        superseded,
+                        ..
+                    } => {
+                        put.execute(rusqlite::params![key, snapshot])?;
+                        for old in superseded {
+                            delete.execute([old])?;
+                        }
                     }
                     WriteOp::Barrier { .. } => {}
                 }

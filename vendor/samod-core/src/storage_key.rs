@@ -38,6 +38,12 @@ impl StorageKey {
         StorageKey(vec!["storage-adapter-id".to_string()])
     }
 
+    /// Qunjian patch: every row of a document (its snapshots and its
+    /// incrementals), read at once when the document loads.
+    pub fn document_prefix(doc_id: &DocumentId) -> StorageKey {
+        StorageKey(vec![doc_id.to_string()])
+    }
+
     pub fn incremental_prefix(doc_id: &DocumentId) -> StorageKey {
         StorageKey(vec![doc_id.to_string(), "incremental".to_string()])
     }

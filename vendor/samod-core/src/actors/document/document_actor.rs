@@ -403,14 +403,7 @@ impl DocumentActor {
                 }) = self.load_state.take_complete()
                 {
                     self.handle_load(now, out, &snapshots, &incrementals);
-                    let sizes = |m: &HashMap<StorageKey, Vec<u8>>| m.values().map(Vec::len).sum();
-                    self.on_disk_state.loaded(
-                        sizes(&snapshots),
-                        sizes(&incrementals),
-                        self.doc.get_heads(),
-                    );
-                    self.on_disk_state
-                        .add_keys(snapshots.into_keys().chain(incrementals.into_keys()));
+                    self.on_disk_state.loaded(self.doc.get_heads());
                 }
             }
             ActorInput::Tick => {}
@@ -423,9 +416,8 @@ impl DocumentActor {
             return;
         }
         if self.run_state == RunState::Stopping {
-            // Qunjian patch: save what is unsaved and issue the deletions a
-            // finished compaction left queued; upstream stopped without them,
-            // so the next open loaded every superseded row again.
+            // Qunjian patch: save what is unsaved and wait for it; upstream
+            // stopped without waiting.
             self.on_disk_state
                 .save_new_changes(out, &self.document_id, &self.doc);
             if self.on_disk_state.is_flushed() {

@@ -5,19 +5,22 @@ use crate::{
     io::{IoTask, IoTaskId, StorageResult, StorageTask},
 };
 
+/// Qunjian patch: a document loads with ONE range read of `<doc id>/…`,
+/// split into snapshots and incrementals here. Upstream issued two reads
+/// (`<doc>/snapshot` and `<doc>/incremental`) that a storage may answer at
+/// different moments; the storage now compacts in the background (it writes
+/// a snapshot and deletes the rows it covers in one transaction), and a
+/// load whose snapshot read came before such a commit and whose incremental
+/// read came after it would miss the changes moved into the new snapshot.
+/// One read sees the rows either all before or all after the commit.
 #[derive(Debug)]
 enum LoadState {
     Idle,
     /// Beginning a fresh load
     Initial,
-    /// Both tasks dispatched, waiting for results
-    WaitingForResults {
-        snapshot_task_id: IoTaskId,
-        incremental_task_id: IoTaskId,
-        snapshots: Option<HashMap<StorageKey, Vec<u8>>>,
-        incrementals: Option<HashMap<StorageKey, Vec<u8>>>,
-    },
-    /// Have both snapshots and incrementals, ready to complete
+    /// The range read is dispatched, waiting for its result
+    WaitingForResult { task_id: IoTaskId },
+    /// Have the document's rows, ready to complete
     Complete {
         snapshots: HashMap<StorageKey, Vec<u8>>,
         incrementals: HashMap<StorageKey, Vec<u8>>,
@@ -51,16 +54,7 @@ impl Load {
     }
 
     pub(crate) fn has_task(&self, task_id: IoTaskId) -> bool {
-        let LoadState::WaitingForResults {
-            snapshot_task_id,
-            incremental_task_id,
-            snapshots: _,
-            incrementals: _,
-        } = &self.state
-        else {
-            return false;
-        };
-        (snapshot_task_id == &task_id) || (incremental_task_id == &task_id)
+        matches!(self.state, LoadState::WaitingForResult { task_id: t } if t == task_id)
     }
 
     /// Progress the load operation, returning any IO tasks that need to be dispatched
@@ -68,27 +62,15 @@ impl Load {
         match &self.state {
             LoadState::Idle => Vec::new(),
             LoadState::Initial => {
-                let snapshot_task = IoTask::new(StorageTask::LoadRange {
-                    prefix: StorageKey::snapshot_prefix(&self.doc_id),
+                let task = IoTask::new(StorageTask::LoadRange {
+                    prefix: StorageKey::document_prefix(&self.doc_id),
                 });
-
-                let incremental_task = IoTask::new(StorageTask::LoadRange {
-                    prefix: StorageKey::incremental_prefix(&self.doc_id),
-                });
-
-                let snapshot_task_id = snapshot_task.task_id;
-                let incremental_task_id = incremental_task.task_id;
-
-                self.state = LoadState::WaitingForResults {
-                    snapshot_task_id,
-                    incremental_task_id,
-                    snapshots: None,
-                    incrementals: None,
+                self.state = LoadState::WaitingForResult {
+                    task_id: task.task_id,
                 };
-
-                vec![snapshot_task, incremental_task]
+                vec![task]
             }
-            LoadState::WaitingForResults { .. } | LoadState::Complete { .. } => Vec::new(),
+            LoadState::WaitingForResult { .. } | LoadState::Complete { .. } => Vec::new(),
         }
     }
 
@@ -96,7 +78,6 @@ impl Load {
         if let LoadState::Complete {
             snapshots,
             incrementals,
-            ..
         } = &mut self.state
         {
             let result = LoadComplete {
@@ -112,34 +93,28 @@ impl Load {
 
     /// Handle the result of an IO operation
     pub fn handle_result(&mut self, task_id: IoTaskId, result: StorageResult) {
-        match &mut self.state {
-            LoadState::WaitingForResults {
-                snapshot_task_id,
-                incremental_task_id,
-                snapshots,
-                incrementals,
-            } => {
-                match result {
-                    StorageResult::LoadRange { values } => {
-                        if task_id == *snapshot_task_id {
-                            *snapshots = Some(values);
-                        } else if task_id == *incremental_task_id {
-                            *incrementals = Some(values);
-                        } else {
-                            panic!("unknown task ID in load");
-                        }
-
-                        // Check if both results are now available
-                        if let (Some(snapshots), Some(incrementals)) = (snapshots, incrementals) {
-                            self.state = LoadState::Complete {
-                                snapshots: snapshots.clone(),
-                                incrementals: incrementals.clone(),
-                            };
-                        }
+        match &self.state {
+            LoadState::WaitingForResult { task_id: expected } if *expected == task_id => {
+                let StorageResult::LoadRange { values } = result else {
+                    panic!("unexpected storage result in load");
+                };
+                let snapshot_prefix = StorageKey::snapshot_prefix(&self.doc_id);
+                let incremental_prefix = StorageKey::incremental_prefix(&self.doc_id);
+                let mut snapshots = HashMap::new();
+                let mut incrementals = HashMap::new();
+                for (key, value) in values {
+                    if snapshot_prefix.is_prefix_of(&key) {
+                        snapshots.insert(key, value);
+                    } else if incremental_prefix.is_prefix_of(&key) {
+                        incrementals.insert(key, value);
                     }
-                    _ => panic!("unexpected storage result in load"),
                 }
+                self.state = LoadState::Complete {
+                    snapshots,
+                    incrementals,
+                };
             }
+            LoadState::WaitingForResult { .. } => panic!("unknown task ID in load"),
             _ => panic!("unexpected io complete"),
         }
     }

@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use automerge::Automerge;
 
@@ -11,67 +11,35 @@ use crate::{
 mod compaction_hash;
 pub use compaction_hash::CompactionHash;
 
-/// Qunjian patch: compact by size, not by count. Upstream samod-core 0.16
-/// wrote a full snapshot whenever more than 10 rows were on disk, so every
-/// tenth edit of a large document paid a full `save()` (75-95 ms for a
-/// 1.2 MB township document) on the editing thread. Now incrementals
-/// accumulate until they outweigh the last snapshot (at least
-/// `MIN_INCREMENTAL_BYTES`), which keeps write amplification about 2x and
-/// makes a compaction rare for large documents. `MAX_ROWS` still bounds how
-/// many rows a load must read.
-const MIN_INCREMENTAL_BYTES: usize = 64 * 1024;
-const MAX_ROWS: usize = 4096;
-
+/// Qunjian patch: the document actor only ever appends, one incremental row
+/// per change; it never compacts. Upstream wrote a full snapshot
+/// (`doc.save()`) inside the actor whenever more than 10 rows were on disk,
+/// and an earlier Qunjian patch made that rarer (by size), but a save still
+/// ran on the actor: 1-3 s for a township with 100,000 changes, during
+/// which nothing else happened to the document, sync included. Qunjian's
+/// storage (`qunjian_shared::storage`, `compactor.rs`) now compacts in the
+/// background: it reads a document's rows, saves them as one snapshot and
+/// deletes the rows it covered in one transaction, off the actor. So this
+/// state no longer tracks which keys are on disk (that set grew by one key
+/// per change and was only needed to know what a compaction superseded).
 #[derive(Debug)]
 pub(super) struct OnDiskState {
-    /// Bytes of the snapshot(s) on disk.
-    snapshot_bytes: usize,
-    /// Bytes of the incremental changes on disk since the last snapshot.
-    incremental_bytes: usize,
     last_saved_heads: Option<Vec<automerge::ChangeHash>>,
-    on_disk: HashSet<StorageKey>,
-    compaction: Option<Compaction>,
-    deletions: HashSet<StorageKey>,
-    running_puts: HashMap<IoTaskId, StorageKey>,
-    running_deletes: HashMap<IoTaskId, StorageKey>,
-}
-
-#[derive(Debug)]
-struct Compaction {
-    task: IoTaskId,
-    supercedes: HashSet<StorageKey>,
+    running_puts: HashSet<IoTaskId>,
 }
 
 impl OnDiskState {
     pub(super) fn new() -> Self {
         Self {
-            snapshot_bytes: 0,
-            incremental_bytes: 0,
             last_saved_heads: None,
-            on_disk: HashSet::new(),
-            compaction: None,
-            deletions: HashSet::new(),
-            running_deletes: HashMap::new(),
-            running_puts: HashMap::new(),
+            running_puts: HashSet::new(),
         }
-    }
-
-    /// Add keys that we know are now on disk
-    pub(super) fn add_keys<I: Iterator<Item = StorageKey>>(&mut self, contents: I) {
-        self.on_disk.extend(contents);
     }
 
     /// Qunjian patch: record what a load found, so the loaded history is not
     /// taken for unsaved changes (upstream re-saved the whole document on
-    /// every open) and the size-based compaction knows the sizes.
-    pub(super) fn loaded(
-        &mut self,
-        snapshot_bytes: usize,
-        incremental_bytes: usize,
-        heads: Vec<automerge::ChangeHash>,
-    ) {
-        self.snapshot_bytes = snapshot_bytes;
-        self.incremental_bytes = incremental_bytes;
+    /// every open).
+    pub(super) fn loaded(&mut self, heads: Vec<automerge::ChangeHash>) {
         if !heads.is_empty() {
             self.last_saved_heads = Some(heads);
         }
@@ -84,103 +52,33 @@ impl OnDiskState {
         doc: &Automerge,
     ) {
         let new_changes = doc.get_changes(self.last_saved_heads.as_ref().unwrap_or(&Vec::new()));
-
-        let new_bytes: usize = new_changes.iter().map(|c| c.raw_bytes().len()).sum();
-        let threshold = self.snapshot_bytes.max(MIN_INCREMENTAL_BYTES);
-        let eligible_for_compaction = (!new_changes.is_empty()
-            && self.incremental_bytes + new_bytes > threshold)
-            || self.on_disk.len() > MAX_ROWS;
-        if self.compaction.is_none() && eligible_for_compaction {
-            tracing::debug!(
-                num_changes = new_changes.len(),
-                num_on_disk = self.on_disk.len(),
-                "compacting changes"
-            );
-            let hash = CompactionHash::new(&doc.get_heads());
-            let key = StorageKey::snapshot_path(doc_id, &hash);
-            let snapshot = doc.save();
-            self.snapshot_bytes = snapshot.len();
-            self.incremental_bytes = 0;
-            let put_id = out.put(key.clone(), snapshot);
-            let mut supercedes = self.on_disk.clone();
-            // Make sure that we don't delete the compaction we're producing
-            // somehow One way this can happen is if a previous process got
-            // killed after writing the compacted chunk but before deleting the
-            // incremental changes.
-            supercedes.remove(&key);
-            self.compaction = Some(Compaction {
-                task: put_id,
-                supercedes,
-            });
-            self.running_puts.insert(put_id, key);
-        } else {
-            self.incremental_bytes += new_bytes;
-            for change in new_changes {
-                let key = StorageKey::incremental_path(doc_id, change.hash());
-                let put_id = out.put(key.clone(), change.raw_bytes().to_vec());
-                self.running_puts.insert(put_id, key);
-            }
+        if new_changes.is_empty() {
+            return;
         }
-
-        for deletion in self.deletions.drain() {
-            let delete_id = out.delete(deletion.clone());
-            self.running_deletes.insert(delete_id, deletion);
+        for change in new_changes {
+            let key = StorageKey::incremental_path(doc_id, change.hash());
+            let put_id = out.put(key, change.raw_bytes().to_vec());
+            self.running_puts.insert(put_id);
         }
-
         self.last_saved_heads = Some(doc.get_heads());
     }
 
     pub(super) fn is_flushed(&self) -> bool {
-        // Qunjian patch: deletions count too, so a stop waits for them.
-        self.running_puts.is_empty() && self.running_deletes.is_empty()
+        self.running_puts.is_empty()
     }
 
     pub(super) fn has_task(&self, task_id: IoTaskId) -> bool {
-        self.running_puts.contains_key(&task_id) || self.running_deletes.contains_key(&task_id)
+        self.running_puts.contains(&task_id)
     }
 
     pub(super) fn task_complete(&mut self, task_id: IoTaskId, result: StorageResult) {
         match result {
             StorageResult::Put => {
-                if let Some(compaction_key) = self.running_puts.remove(&task_id) {
-                    tracing::debug!(key=%compaction_key, "compaction put completed for key");
-                    self.mark_put_complete(task_id, compaction_key);
-                } else {
+                if !self.running_puts.remove(&task_id) {
                     panic!("put complete for unknown task id: {:?}", task_id);
-                }
-            }
-            StorageResult::Delete => {
-                if let Some(deletion_key) = self.running_deletes.remove(&task_id) {
-                    self.mark_delete_complete(deletion_key);
-                } else {
-                    panic!("delete complete for unknown task id: {:?}", task_id);
                 }
             }
             _ => panic!("unexpected storage result"),
         }
-    }
-
-    fn mark_put_complete(&mut self, task_id: IoTaskId, key: StorageKey) {
-        if let Some(compaction) = &mut self.compaction
-            && compaction.task == task_id
-        {
-            tracing::debug!("compacted chunk saved, deleting superceded data");
-            // We're marking these as deleted before we get confirmation that they
-            // are deleted. This is okay, worst case we end up with some extra data
-            // on disk which gets cleared up on next boot.
-            for key in &compaction.supercedes {
-                self.on_disk.remove(key);
-            }
-            self.deletions
-                .extend(std::mem::take(&mut compaction.supercedes));
-            self.compaction = None;
-        }
-        self.on_disk.insert(key);
-    }
-
-    fn mark_delete_complete(&mut self, key: StorageKey) {
-        // Probably this has already been removed in the handling of the compaction completion, but
-        // we might as well be robust
-        self.on_disk.remove(&key);
     }
 }
