@@ -132,6 +132,8 @@ async fn metrics_answer_the_county_admin_and_move_with_sync_refusals_and_reports
         "qunjian_storage_writes_total",
         "qunjian_storage_pending_writes",
         "qunjian_storage_ok",
+        "qunjian_storage_compactions_total",
+        "qunjian_storage_rows_not_loadable",
         "process_resident_memory_bytes",
         "process_open_fds",
         "process_max_fds",

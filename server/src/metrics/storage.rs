@@ -26,6 +26,8 @@ pub struct Storage {
     disk_free: Gauge,
     disk_size: Gauge,
     database: Gauge,
+    compactions: Counter,
+    not_loadable: Gauge,
 }
 
 /// The data directory's file system and the database's files, at one moment.
@@ -78,6 +80,8 @@ impl Storage {
             disk_free: Gauge::default(),
             disk_size: Gauge::default(),
             database: Gauge::default(),
+            compactions: Counter::default(),
+            not_loadable: Gauge::default(),
         };
         registry.register_with_unit(
             "storage_commit",
@@ -123,6 +127,16 @@ impl Storage {
             Unit::Bytes,
             s.database.clone(),
         );
+        registry.register(
+            "storage_compactions",
+            "Documents whose rows were folded into one snapshot, in the background",
+            s.compactions.clone(),
+        );
+        registry.register(
+            "storage_rows_not_loadable",
+            "Rows the last compaction kept because they did not load (not 0: a damaged row, see the log)",
+            s.not_loadable.clone(),
+        );
         s
     }
 
@@ -151,5 +165,10 @@ impl Storage {
         self.pending
             .set(i64::try_from(health.pending_writes).unwrap_or(i64::MAX));
         self.ok.set(i64::from(health.ok));
+        // The storage counts; the counter only ever catches up with it.
+        self.compactions
+            .inc_by(health.compactions.saturating_sub(self.compactions.get()));
+        self.not_loadable
+            .set(i64::try_from(health.rows_not_loadable).unwrap_or(i64::MAX));
     }
 }

@@ -195,6 +195,7 @@ impl Compactor {
     /// Compacts `doc`, or leaves it as it is if that fails (logged; it is
     /// tried again after its next writes).
     fn compact(&mut self, doc: &str) {
+        tracing::debug!(doc, "compacting a document's rows");
         let started = Instant::now();
         let outcome = self.try_compact(doc);
         let took_ms = started.elapsed().as_millis() as u64;

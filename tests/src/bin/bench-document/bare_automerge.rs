@@ -34,7 +34,8 @@ pub fn diagnose(
     unit_ids: &[String],
     rng: &mut Rng,
 ) -> anyhow::Result<Diagnosis> {
-    // doc.save() is what samod's compaction runs inside the edit call.
+    // doc.save() is what a compaction runs (on the storage's compactor
+    // thread; samod-core ran it inside the edit call before).
     let mut saves = Vec::new();
     let mut bytes = Vec::new();
     for _ in 0..3 {

@@ -1,13 +1,14 @@
-//! Counts samod's compactions from its tracing events, so the report can
-//! say how many full `doc.save()`s ran inside the build and inside the
-//! timed edits (they are what makes an occasional edit slow).
+//! Counts the storage's compactions from its tracing events, so the report
+//! can say how many full `doc.save()`s ran during the build and during the
+//! timed edits (they run on the storage's compactor thread, beside the
+//! edits, since samod-core no longer compacts on the document's actor).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 
-/// Compactions samod has started (its debug event "compacting changes"):
-/// each is a full `doc.save()` inside whatever call made the change.
+/// Compactions the storage has started (its debug event "compacting a
+/// document's rows"): each is a full `doc.save()` on the compactor thread.
 pub static COMPACTIONS: AtomicUsize = AtomicUsize::new(0);
 
 struct CompactionCounter;
@@ -17,7 +18,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CompactionCounter 
         struct Message(bool);
         impl tracing::field::Visit for Message {
             fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" && format!("{value:?}") == "compacting changes" {
+                if field.name() == "message" && format!("{value:?}") == "compacting a document's rows" {
                     self.0 = true;
                 }
             }
@@ -33,7 +34,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CompactionCounter 
 pub fn count_compactions() -> anyhow::Result<()> {
     use tracing_subscriber::prelude::*;
     let only = tracing_subscriber::filter::Targets::new().with_target(
-        "samod_core::actors::document::on_disk_state",
+        "qunjian_shared::storage::compactor",
         tracing::Level::DEBUG,
     );
     tracing_subscriber::registry()

@@ -1,6 +1,6 @@
 //! Edit latency: typed edits timed one by one in their own open/close
-//! session, paced as in an app or back-to-back, with the compactions samod
-//! ran meanwhile and the `close()` that makes them durable.
+//! session, paced as in an app or back-to-back, with the compactions the
+//! storage ran meanwhile and the `close()` that makes them durable.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -15,8 +15,8 @@ use crate::rng::Rng;
 use crate::stats::Latencies;
 use crate::vocab::name;
 
-/// Pause after opening before timing edits, so the compaction samod runs on
-/// every open is not charged to the first edit.
+/// Pause after opening before timing edits, so a compaction of what the
+/// file held on open is not charged to the first edit.
 const SETTLE: Duration = Duration::from_millis(500);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub async fn time_edits(
 ) -> anyhow::Result<Latencies> {
     let replica = Replica::open(db).await?;
     let township = replica.township(url).await?;
-    // Let the compaction samod starts on every open finish first.
+    // Let a compaction of what the file held on open finish first.
     tokio::time::sleep(SETTLE).await;
     let compactions = COMPACTIONS.load(Ordering::Relaxed);
     let mut lat = Vec::with_capacity(EDITS);

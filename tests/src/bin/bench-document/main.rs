@@ -12,7 +12,7 @@
 //!   5 ms pause between edits, as in an app, so samod's writes complete in
 //!   between) and back-to-back, each followed by a timed `close()`;
 //! - where the time goes: samod's load replayed step by step on the rows in
-//!   the file, samod compactions counted from its debug events, and the same
+//!   the file, storage compactions counted from its debug events, and the same
 //!   reads and edits on a bare Automerge document.
 //!
 //! Run: `cargo run --release -p qunjian-tests --bin bench-document -- [--build api|batched]`

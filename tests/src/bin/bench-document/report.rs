@@ -121,7 +121,7 @@ pub fn report(r: &Report<'_>) {
     );
     println!("build:    {}", r.mode.describe());
     println!(
-        "          {} transactions in {:.1} s, {} samod compactions; close {:.0} ms",
+        "          {} transactions in {:.1} s, {} storage compactions; close {:.0} ms",
         b.transactions,
         b.elapsed.as_secs_f64(),
         b.compactions,

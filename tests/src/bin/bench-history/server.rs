@@ -1,9 +1,10 @@
-//! The county server as a child process, with samod's compaction events
-//! read from its log as they happen: each "compacting changes" (the full
-//! `doc.save()` begins, on the document's actor) and "compacted chunk
-//! saved" (the snapshot row is committed) is stamped with the time this
-//! process read it, so edits can be sorted into those made while a
-//! compaction ran and those made while none did.
+//! The county server as a child process, with the storage's compaction
+//! events read from its log as they happen: each "compacting a document"
+//! (the compactor thread begins reading the rows) and "compacted a
+//! document" (the snapshot row is committed and the rows it folded are
+//! gone) is stamped with the time this process read it, so edits can be
+//! sorted into those made while a compaction ran and those made while none
+//! did.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -49,7 +50,7 @@ impl Server {
             .args(["--listen", "127.0.0.1:0"])
             .env(
                 "RUST_LOG",
-                "warn,samod_core::actors::document::on_disk_state=debug",
+                "warn,qunjian_shared::storage::compactor=debug",
             )
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -79,14 +80,14 @@ impl Server {
         tokio::spawn(async move {
             while let Ok(Some(line)) = err.next_line().await {
                 let now = Instant::now();
-                if line.contains("compacting changes") {
+                if line.contains("compacting a document") {
                     if let Ok(mut c) = seen.lock() {
                         c.push(Compaction {
                             start: now,
                             end: None,
                         });
                     }
-                } else if line.contains("compacted chunk saved") {
+                } else if line.contains("compacted a document") {
                     if let Ok(mut c) = seen.lock()
                         && let Some(last) = c.last_mut()
                     {
