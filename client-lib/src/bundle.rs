@@ -204,15 +204,12 @@ impl Replica {
 
     /// Whether the replica file holds any of the document.
     pub(crate) async fn has_stored(&self, id: &DocumentId) -> bool {
-        let storage = self.storage();
-        !storage
-            .load_range(StorageKey::incremental_prefix(id))
+        // One read: a compaction between two reads could hide every row.
+        !self
+            .storage()
+            .load_range(StorageKey::document_prefix(id))
             .await
             .is_empty()
-            || !storage
-                .load_range(StorageKey::snapshot_prefix(id))
-                .await
-                .is_empty()
     }
 
     fn heads_db(&self) -> Result<rusqlite::Connection, rusqlite::Error> {

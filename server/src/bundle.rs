@@ -137,21 +137,22 @@ fn entry_time() -> String {
 }
 
 /// The document as stored: every snapshot and incremental chunk, read
-/// without starting samod (nothing is written).
+/// without starting samod (nothing is written by it).
 async fn stored_document(
     storage: &SqliteStorage,
     id: &DocumentId,
     code: &str,
 ) -> Result<automerge::Automerge, BundleCmdError> {
     let mut doc = automerge::Automerge::new();
-    for prefix in [
-        StorageKey::snapshot_prefix(id),
-        StorageKey::incremental_prefix(id),
-    ] {
-        for chunk in storage.load_range(prefix).await.into_values() {
-            doc.load_incremental(&chunk)
-                .map_err(|_| BundleCmdError::Unreadable(code.to_string()))?;
-        }
+    // One read of every row: a compaction committing between two reads
+    // (snapshots, then incrementals) could hide the rows it folded.
+    for chunk in storage
+        .load_range(StorageKey::document_prefix(id))
+        .await
+        .into_values()
+    {
+        doc.load_incremental(&chunk)
+            .map_err(|_| BundleCmdError::Unreadable(code.to_string()))?;
     }
     if doc.get_heads().is_empty() {
         return Err(BundleCmdError::Unreadable(code.to_string()));

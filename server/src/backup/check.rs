@@ -286,15 +286,16 @@ fn township(
 /// must be one whole change whose hash is its key's, and every change
 /// stored must be in the document at the end.
 fn load(conn: &Connection, id: &DocumentId) -> Result<Automerge, String> {
-    let read_rows = |prefix: StorageKey| -> Result<Vec<(String, Vec<u8>)>, String> {
-        let rows = qunjian_shared::storage::read_range(conn, &prefix)
-            .map_err(|e| format!("无法读取文档 (cannot read the document): {e}"))?;
-        let mut rows: Vec<_> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        rows.sort();
-        Ok(rows)
-    };
-    let snapshots = read_rows(StorageKey::snapshot_prefix(id))?;
-    let incrementals = read_rows(StorageKey::incremental_prefix(id))?;
+    // One read, as samod loads: rows from one moment even if the file is
+    // being compacted.
+    let rows = qunjian_shared::storage::read_range(conn, &StorageKey::document_prefix(id))
+        .map_err(|e| format!("无法读取文档 (cannot read the document): {e}"))?;
+    let mut rows: Vec<_> = rows.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    rows.sort();
+    let (snapshots, incrementals): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .filter(|(k, _)| k.contains("/snapshot/") || k.contains("/incremental/"))
+        .partition(|(k, _)| k.contains("/snapshot/"));
     if snapshots.is_empty() && incrementals.is_empty() {
         return Err("备份里没有这个乡镇的文档 (the document is not in the backup)".to_string());
     }

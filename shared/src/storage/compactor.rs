@@ -204,9 +204,25 @@ impl Compactor {
                 self.health.compacted(done.kept);
                 let level_info = took_ms >= 1000;
                 if level_info {
-                    tracing::info!(doc, rows = done.folded, kept = done.kept, before = done.bytes_before, after = done.rows.snapshot_bytes, took_ms, "compacted a document's rows into one snapshot");
+                    tracing::info!(
+                        doc,
+                        rows = done.folded,
+                        kept = done.kept,
+                        before = done.bytes_before,
+                        after = done.rows.snapshot_bytes,
+                        took_ms,
+                        "compacted a document's rows into one snapshot"
+                    );
                 } else {
-                    tracing::debug!(doc, rows = done.folded, kept = done.kept, before = done.bytes_before, after = done.rows.snapshot_bytes, took_ms, "compacted a document's rows into one snapshot");
+                    tracing::debug!(
+                        doc,
+                        rows = done.folded,
+                        kept = done.kept,
+                        before = done.bytes_before,
+                        after = done.rows.snapshot_bytes,
+                        took_ms,
+                        "compacted a document's rows into one snapshot"
+                    );
                 }
                 self.docs.insert(doc.to_string(), done.rows);
             }

@@ -140,7 +140,13 @@ fn a_fold_keeps_rows_it_cannot_vouch_for() {
     let folded = fold(DOC, stored);
     assert_eq!(folded.superseded.len(), 1, "only the first change is whole");
     assert_eq!(folded.kept, 4, "3 waiting changes and the garbage row");
-    assert_eq!(Automerge::load(&folded.snapshot).unwrap().get_changes(&[]).len(), 1);
+    assert_eq!(
+        Automerge::load(&folded.snapshot)
+            .unwrap()
+            .get_changes(&[])
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,9 +163,16 @@ async fn the_storage_compacts_rows_it_is_given_and_the_document_reads_the_same()
     compactions_reach(&storage, 1).await;
 
     let stored = storage.load_range(key(DOC)).await;
-    let snapshots = stored.keys().filter(|k| k.to_string().contains("/snapshot/")).count();
+    let snapshots = stored
+        .keys()
+        .filter(|k| k.to_string().contains("/snapshot/"))
+        .count();
     assert!(snapshots >= 1, "no snapshot row");
-    assert!(stored.len() < 100, "{} rows: nothing was folded", stored.len());
+    assert!(
+        stored.len() < 100,
+        "{} rows: nothing was folded",
+        stored.len()
+    );
     assert_eq!(load(&stored).get_heads(), doc.get_heads());
     assert!(
         storage.holds(DOC, doc.get_heads()).await,

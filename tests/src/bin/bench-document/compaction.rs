@@ -18,7 +18,9 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CompactionCounter 
         struct Message(bool);
         impl tracing::field::Visit for Message {
             fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" && format!("{value:?}") == "compacting a document's rows" {
+                if field.name() == "message"
+                    && format!("{value:?}") == "compacting a document's rows"
+                {
                     self.0 = true;
                 }
             }
@@ -33,10 +35,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CompactionCounter 
 
 pub fn count_compactions() -> anyhow::Result<()> {
     use tracing_subscriber::prelude::*;
-    let only = tracing_subscriber::filter::Targets::new().with_target(
-        "qunjian_shared::storage::compactor",
-        tracing::Level::DEBUG,
-    );
+    let only = tracing_subscriber::filter::Targets::new()
+        .with_target("qunjian_shared::storage::compactor", tracing::Level::DEBUG);
     tracing_subscriber::registry()
         .with(CompactionCounter.with_filter(only))
         .try_init()

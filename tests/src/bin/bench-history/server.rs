@@ -48,10 +48,7 @@ impl Server {
             .arg("--data-dir")
             .arg(data)
             .args(["--listen", "127.0.0.1:0"])
-            .env(
-                "RUST_LOG",
-                "warn,qunjian_shared::storage::compactor=debug",
-            )
+            .env("RUST_LOG", "warn,qunjian_shared::storage::compactor=debug")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
