@@ -3,6 +3,11 @@
 //! (`process_resident_memory_bytes`, `process_open_fds`, `process_max_fds`)
 //! so ready-made dashboards and alerts find them. Parsing is a pure
 //! function over the file's text; [`ProcessStats::read`] is the IO.
+//!
+//! Beside them, the heap in use (glibc's `mallinfo2`): resident memory
+//! alone cannot tell data the server holds from memory the allocator keeps
+//! after it was freed, and the first grows with the documents while the
+//! second does not come back.
 
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
@@ -18,6 +23,9 @@ pub struct ProcessStats {
     pub open_fds: u64,
     /// The soft limit on open files (`RLIMIT_NOFILE`).
     pub max_fds: u64,
+    /// Bytes the allocator has handed out and not had back (glibc's
+    /// `mallinfo2`: `uordblks + hblkhd`); `None` with another libc.
+    pub heap_in_use_bytes: Option<u64>,
 }
 
 impl ProcessStats {
@@ -31,8 +39,22 @@ impl ProcessStats {
             virtual_bytes,
             open_fds,
             max_fds: max_fds(),
+            heap_in_use_bytes: heap_in_use(),
         })
     }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn heap_in_use() -> Option<u64> {
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct; it
+    // walks glibc's arenas under their locks.
+    let info = unsafe { libc::mallinfo2() };
+    Some((info.uordblks + info.hblkhd) as u64)
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn heap_in_use() -> Option<u64> {
+    None
 }
 
 /// `VmRSS` and `VmSize` of a `/proc/<pid>/status` text, in bytes.
@@ -62,6 +84,7 @@ pub(super) struct Gauges {
     virtual_memory: Gauge,
     open_fds: Gauge,
     max_fds: Gauge,
+    heap: Gauge,
 }
 
 impl Gauges {
@@ -89,6 +112,12 @@ impl Gauges {
             "Maximum number of open file descriptors",
             g.max_fds.clone(),
         );
+        registry.register_with_unit(
+            "process_heap_in_use",
+            "Heap memory allocated and not yet freed (glibc mallinfo2); resident memory above it is kept by the allocator",
+            Unit::Bytes,
+            g.heap.clone(),
+        );
         g
     }
 
@@ -98,6 +127,9 @@ impl Gauges {
         self.virtual_memory.set(i(stats.virtual_bytes));
         self.open_fds.set(i(stats.open_fds));
         self.max_fds.set(i(stats.max_fds));
+        if let Some(heap) = stats.heap_in_use_bytes {
+            self.heap.set(i(heap));
+        }
     }
 }
 
@@ -118,6 +150,8 @@ mod tests {
     fn this_process_has_memory_and_descriptors() {
         let stats = ProcessStats::read().expect("/proc/self on Linux");
         assert!(stats.resident_bytes > 0 && stats.virtual_bytes >= stats.resident_bytes);
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        assert!(stats.heap_in_use_bytes.is_some_and(|h| h > 0), "{stats:?}");
         assert!(
             stats.open_fds >= 3 && stats.open_fds <= stats.max_fds,
             "{stats:?}"

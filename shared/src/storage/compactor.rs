@@ -36,7 +36,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, VerificationMode};
 use crossbeam_channel::{Receiver, Sender, select};
 use futures::channel::oneshot;
 use rusqlite::Connection;
@@ -329,48 +329,63 @@ pub(crate) struct Folded {
 
 /// Folds `stored` (every row of document `doc`) into one snapshot. Pure:
 /// no IO, so the safety rules are tested on plain rows.
+///
+/// A row is superseded only if everything in it is in the snapshot: an
+/// incremental row if the change its key names is in the document, a
+/// snapshot row if it loaded whole (the first into the empty document,
+/// which fails loudly; any further one on its own, strictly, and merged).
 pub(crate) fn fold(doc: &str, stored: HashMap<StorageKey, Vec<u8>>) -> Folded {
     let mut am = Automerge::new();
-    let mut loaded: Vec<(String, RowKind)> = Vec::new();
+    let mut superseded = Vec::new();
     let mut kept = 0;
     let mut bytes_before = 0u64;
-    // Snapshots first, then changes: the order samod-core loads in.
-    let mut rows: Vec<(StorageKey, Vec<u8>)> = stored.into_iter().collect();
-    rows.sort_by_key(|(k, _)| !is_kind(k, "snapshot"));
-    for (key, value) in rows {
+    let mut changes: Vec<(String, Option<ChangeHash>, Vec<u8>)> = Vec::new();
+    for (key, value) in stored {
         let text = sqlite::key_text(&key);
         bytes_before += value.len() as u64;
-        let kind = row_kind(&key);
-        let ok = !matches!(kind, RowKind::Other) && am.load_incremental(&value).is_ok();
-        if ok {
-            loaded.push((text, kind));
-        } else {
-            if !matches!(kind, RowKind::Other) {
-                tracing::warn!(key = %text, "a stored row does not load; compaction keeps it");
+        match row_kind(&key) {
+            RowKind::Snapshot => {
+                if load_snapshot(&mut am, &value) {
+                    superseded.push(text);
+                } else {
+                    tracing::warn!(key = %text, "a snapshot row does not load; compaction keeps it");
+                    kept += 1;
+                }
             }
+            RowKind::Incremental(hash) => changes.push((text, hash, value)),
+            RowKind::Other => kept += 1,
+        }
+    }
+    // One call for every change: Automerge applies them as one batch (one
+    // call per row is quadratic). A damaged row ends the joined load early,
+    // so rows whose change did not arrive are tried one by one after.
+    let joined: Vec<u8> = changes
+        .iter()
+        .flat_map(|(_, _, v)| v.iter().copied())
+        .collect();
+    let _ = am.load_incremental(&joined);
+    drop(joined);
+    let arrived = |am: &Automerge, hash: &Option<ChangeHash>| {
+        hash.is_some_and(|h| am.get_change_by_hash(&h).is_some())
+    };
+    for (text, hash, value) in &changes {
+        if !arrived(&am, hash) && am.load_incremental(value).is_err() {
+            tracing::warn!(key = %text, "a stored row does not load; compaction keeps it");
+        }
+    }
+    for (text, hash, _) in changes {
+        // A change with missing dependencies waits in Automerge's queue and
+        // `save()` leaves it out: keep its row.
+        if arrived(&am, &hash) {
+            superseded.push(text);
+        } else {
             kept += 1;
         }
     }
     let snapshot = am.save();
     let heads = am.get_heads();
     let key = format!("{doc}/snapshot/{}", compaction_hash(&heads));
-    let mut superseded = Vec::new();
-    for (text, kind) in loaded {
-        let inside = match kind {
-            // A change with missing dependencies waits in Automerge's queue
-            // and `save()` leaves it out: keep its row.
-            RowKind::Incremental(Some(hash)) => am.get_change_by_hash(&hash).is_some(),
-            RowKind::Incremental(None) => false,
-            // A document chunk carries its whole history: it loaded whole.
-            RowKind::Snapshot => true,
-            RowKind::Other => false,
-        };
-        if !inside {
-            kept += 1;
-        } else if text != key {
-            superseded.push(text);
-        }
-    }
+    superseded.retain(|k| *k != key);
     Folded {
         key,
         snapshot,
@@ -378,6 +393,22 @@ pub(crate) fn fold(doc: &str, stored: HashMap<StorageKey, Vec<u8>>) -> Folded {
         superseded,
         kept,
         bytes_before,
+    }
+}
+
+/// Loads a snapshot row into `am`; `true` if all of it is there.
+fn load_snapshot(am: &mut Automerge, value: &[u8]) -> bool {
+    if am.is_empty() {
+        // The empty document's path is `Automerge::load`, which fails on a
+        // damaged document chunk rather than keep part of it.
+        return am.load_incremental(value).is_ok();
+    }
+    let strict = LoadOptions::new()
+        .on_partial_load(OnPartialLoad::Error)
+        .verification_mode(VerificationMode::Check);
+    match Automerge::load_with_options(value, strict) {
+        Ok(mut other) => am.merge(&mut other).is_ok(),
+        Err(_) => false,
     }
 }
 
@@ -397,10 +428,6 @@ fn row_kind(key: &StorageKey) -> RowKind {
         (Some("incremental"), Some(h), None) => RowKind::Incremental(ChangeHash::from_str(h).ok()),
         _ => RowKind::Other,
     }
-}
-
-fn is_kind(key: &StorageKey, kind: &str) -> bool {
-    key.to_string().split('/').nth(1) == Some(kind)
 }
 
 /// samod-core's `CompactionHash`: SHA-256 over the heads' bytes, in hex, so

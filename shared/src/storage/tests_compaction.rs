@@ -252,3 +252,72 @@ async fn a_samod_document_is_compacted_and_reopens_whole() {
     assert_eq!(n.as_deref(), Some("199"));
     repo.stop().await;
 }
+
+#[test]
+fn a_damaged_snapshot_row_is_kept() {
+    let mut doc = AutoCommit::new();
+    for i in 0..10 {
+        edit(&mut doc, i);
+    }
+    let whole = doc.save();
+    let mut stored: HashMap<StorageKey, Vec<u8>> = HashMap::new();
+    stored.insert(key(&format!("{DOC}/snapshot/good")), whole.clone());
+    stored.insert(
+        key(&format!("{DOC}/snapshot/torn")),
+        whole[..whole.len() / 2].to_vec(),
+    );
+    let folded = fold(DOC, stored);
+    assert_eq!(folded.superseded, vec![format!("{DOC}/snapshot/good")]);
+    assert_eq!(folded.kept, 1);
+    assert_eq!(folded.heads, doc.get_heads());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn samod_loads_every_good_row_around_a_damaged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let no_compaction = StorageOptions {
+        compaction: None,
+        ..StorageOptions::default()
+    };
+    let storage = SqliteStorage::open_with(&path, no_compaction).unwrap();
+    let repo = Repo::build_tokio()
+        .with_storage(storage.clone())
+        .load()
+        .await;
+    let handle = repo.create(Automerge::new()).await.unwrap();
+    for i in 0..50 {
+        handle.with_document(|doc| {
+            doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+                tx.put(ROOT, format!("k{i}"), i as i64)?;
+                Ok(())
+            })
+            .unwrap();
+        });
+    }
+    let heads = handle.with_document(|d| d.get_heads());
+    let doc_id = handle.document_id().clone();
+    repo.stop().await;
+    // A damaged row among the document's rows (its key sorts among them).
+    storage
+        .put(
+            key(&format!("{doc_id}/incremental/00")),
+            vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3],
+        )
+        .await;
+    tokio::time::timeout(Duration::from_secs(10), storage.flush())
+        .await
+        .unwrap();
+    drop(storage);
+
+    let storage = SqliteStorage::open(&path).unwrap();
+    let repo = Repo::build_tokio()
+        .with_storage(storage.clone())
+        .load()
+        .await;
+    let handle = repo.find(doc_id).await.unwrap().expect("found");
+    assert_eq!(handle.with_document(|d| d.get_heads()), heads);
+    let all = handle.with_document(|d| d.get_changes(&[]).len());
+    assert_eq!(all, 51, "every change loaded (50 edits and the creation)");
+    repo.stop().await;
+}

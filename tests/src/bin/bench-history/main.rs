@@ -293,11 +293,11 @@ async fn main() -> anyhow::Result<()> {
     let out_after = server.sync_bytes(&admin_token, "out").await?;
     let in_after = server.sync_bytes(&admin_token, "in").await?;
     println!(
-        "new device's first sync (server loads the document on demand): {:.0} ms, server sent {:.2} MB, received {:.3} MB; server RSS {:.1} MB",
+        "new device's first sync (server loads the document on demand): {:.0} ms, server sent {:.2} MB, received {:.3} MB; server {}",
         ms(first),
         mb(out_after - out_before),
         mb(in_after - in_before),
-        server.rss_mb()
+        server.memory(&admin_token).await
     );
     let out_before = server.sync_bytes(&admin_token, "out").await?;
     let (b, second) = device(&dir.path().join("b.db"), &token_b, &server.ws(), &url).await?;
@@ -343,15 +343,26 @@ async fn main() -> anyhow::Result<()> {
         .context("C catching up")?;
     let kv = samod_rows(&db)?;
     println!(
-        "after: {} snapshot rows {:.2} MB + {} incremental rows {:.2} MB; server RSS {:.1} MB",
+        "after: {} snapshot rows {:.2} MB + {} incremental rows {:.2} MB; server {}",
         kv.snapshots.0,
         mb(kv.snapshots.1 as f64),
         kv.incrementals.0,
         mb(kv.incrementals.1 as f64),
-        server.rss_mb()
+        server.memory(&admin_token).await
     );
     for r in [a, b, c] {
         r.close().await;
     }
+    // The server lets go of the devices' sync states once they closed;
+    // what stays is the document and what the allocator keeps.
+    let closed = Instant::now();
+    while server.sync_connections(&admin_token).await? > 0.0 && closed.elapsed() < SYNC_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "devices closed ({:.1} s): server {}",
+        closed.elapsed().as_secs_f64(),
+        server.memory(&admin_token).await
+    );
     server.stop().await
 }

@@ -119,8 +119,9 @@ impl Server {
             .unwrap_or_default()
     }
 
-    /// The server's `sync_bytes` counter for `direction` ("in" or "out").
-    pub async fn sync_bytes(&self, admin: &str, direction: &str) -> anyhow::Result<f64> {
+    /// The first sample of `/metrics` whose line contains every one of
+    /// `parts` (a name, a label).
+    async fn metric(&self, admin: &str, parts: &[&str]) -> anyhow::Result<f64> {
         let text = reqwest::Client::new()
             .get(format!("{}/metrics", self.http()))
             .bearer_auth(admin)
@@ -130,10 +131,35 @@ impl Server {
             .await?;
         text.lines()
             .filter(|l| !l.starts_with('#'))
-            .find(|l| l.contains("sync_bytes") && l.contains(&format!("direction=\"{direction}\"")))
+            .find(|l| parts.iter().all(|p| l.contains(p)))
             .and_then(|l| l.split_whitespace().last())
             .and_then(|v| v.parse().ok())
-            .with_context(|| format!("no sync_bytes {direction} in /metrics"))
+            .with_context(|| format!("no {parts:?} in /metrics"))
+    }
+
+    /// The server's `sync_bytes` counter for `direction` ("in" or "out").
+    pub async fn sync_bytes(&self, admin: &str, direction: &str) -> anyhow::Result<f64> {
+        self.metric(
+            admin,
+            &["sync_bytes", &format!("direction=\"{direction}\"")],
+        )
+        .await
+    }
+
+    /// Sync connections open.
+    pub async fn sync_connections(&self, admin: &str) -> anyhow::Result<f64> {
+        self.metric(admin, &["qunjian_sync_connections_open"]).await
+    }
+
+    /// "RSS x MB (heap in use y MB)": the heap from the server's
+    /// `process_heap_in_use_bytes` (glibc `mallinfo2`), so growth of data
+    /// held can be told from memory the allocator keeps.
+    pub async fn memory(&self, admin: &str) -> String {
+        let heap = self
+            .metric(admin, &["process_heap_in_use_bytes"])
+            .await
+            .map_or(f64::NAN, |b| b / 1e6);
+        format!("RSS {:.1} MB (heap in use {heap:.1} MB)", self.rss_mb())
     }
 
     /// VmRSS in MB.

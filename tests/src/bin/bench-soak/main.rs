@@ -202,7 +202,8 @@ async fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     for m in 1..=p.minutes {
         tokio::time::sleep_until(start + Duration::from_secs(m * 60)).await;
-        let row = sample::take(m, server.pid, &lat);
+        let heap = sample::heap_mb(&http, &admin).await;
+        let row = sample::take(m, server.pid, heap, &lat);
         println!("{}", row.line());
         rows.push(row);
     }

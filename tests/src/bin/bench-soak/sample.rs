@@ -62,6 +62,8 @@ pub fn open_fds(pid: u32) -> usize {
 pub struct Minute {
     pub minute: u64,
     pub rss_mb: f64,
+    /// The server's `process_heap_in_use_bytes` (NaN if not scraped).
+    pub heap_mb: f64,
     pub fds: usize,
     pub sessions: u64,
     pub edits: (usize, f64, f64),
@@ -71,9 +73,30 @@ pub struct Minute {
     pub errors: u64,
 }
 
-pub const HEADER: &str = "min  RSS MB  fds  sessions | edits  p50 ms  p99 ms | reports  p50 ms  p99 ms | exports  p50 ms  p99 ms | backups (s)  errors";
+pub const HEADER: &str = "min  RSS MB  heap MB  fds  sessions | edits  p50 ms  p99 ms | reports  p50 ms  p99 ms | exports  p50 ms  p99 ms | backups (s)  errors";
 
-pub fn take(minute: u64, pid: u32, lat: &Latencies) -> Minute {
+/// The server's heap in use, from its `/metrics` (NaN if unanswered).
+pub async fn heap_mb(http: &str, admin: &str) -> f64 {
+    let scraped = async {
+        reqwest::Client::new()
+            .get(format!("{http}/metrics"))
+            .bearer_auth(admin)
+            .send()
+            .await?
+            .text()
+            .await
+    };
+    let Ok(text) = scraped.await else {
+        return f64::NAN;
+    };
+    text.lines()
+        .find(|l| l.starts_with("process_heap_in_use_bytes "))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(f64::NAN, |b| b / 1e6)
+}
+
+pub fn take(minute: u64, pid: u32, heap_mb: f64, lat: &Latencies) -> Minute {
     let stat = |l: &Mutex<Vec<Duration>>| {
         let v = drain(l);
         (v.len(), q(&v, 0.5), q(&v, 0.99))
@@ -81,6 +104,7 @@ pub fn take(minute: u64, pid: u32, lat: &Latencies) -> Minute {
     Minute {
         minute,
         rss_mb: status_kb(pid, "VmRSS:").unwrap_or(0) as f64 / 1024.0,
+        heap_mb,
         fds: open_fds(pid),
         sessions: lat.sessions.swap(0, Ordering::Relaxed),
         edits: stat(&lat.edits),
@@ -106,9 +130,10 @@ impl Minute {
 
     pub fn line(&self) -> String {
         format!(
-            "{:>3}  {:>6.1}  {:>3}  {:>8} | {:>5}  {:>6.1}  {:>6.1} | {:>7}  {:>6.1}  {:>6.1} | {:>7}  {:>6.1}  {:>6.1} | {:>11}  {:>6}",
+            "{:>3}  {:>6.1}  {:>7.1}  {:>3}  {:>8} | {:>5}  {:>6.1}  {:>6.1} | {:>7}  {:>6.1}  {:>6.1} | {:>7}  {:>6.1}  {:>6.1} | {:>11}  {:>6}",
             self.minute,
             self.rss_mb,
+            self.heap_mb,
             self.fds,
             self.sessions,
             self.edits.0,
@@ -129,14 +154,15 @@ impl Minute {
 /// The rows as a Markdown table, for docs/BENCHMARKS.md.
 pub fn markdown(rows: &[Minute]) {
     println!(
-        "| min | RSS MB | fds | sessions | edits | edit p50 / p99 ms | reports | report p50 / p99 ms | exports | export p50 / p99 ms | backups (s) |"
+        "| min | RSS MB | heap MB | fds | sessions | edits | edit p50 / p99 ms | reports | report p50 / p99 ms | exports | export p50 / p99 ms | backups (s) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {:.1} | {} | {} | {} | {:.0} / {:.0} | {} | {:.0} / {:.0} | {} | {:.0} / {:.0} | {} |",
+            "| {} | {:.1} | {:.1} | {} | {} | {} | {:.0} / {:.0} | {} | {:.0} / {:.0} | {} | {:.0} / {:.0} | {} |",
             r.minute,
             r.rss_mb,
+            r.heap_mb,
             r.fds,
             r.sessions,
             r.edits.0,
