@@ -1,12 +1,12 @@
 //! A replica: one samod repo on one local SQLite file, and at most one
 //! connection (a dialer) to the county server.
 
+use qunjian_shared::history::has_change;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use automerge::ReadDoc;
 use futures::StreamExt;
 use qunjian_shared::doc_json::heads_hex;
 use qunjian_shared::{SCHEMA_VERSION, SqliteStorage, migrate};
@@ -302,7 +302,7 @@ impl Replica {
                 peer.is_some_and(|p| p.shared_heads.as_deref() == Some(&local[..]));
             let we_have_servers = peer
                 .and_then(|p| p.their_heads.as_ref())
-                .is_some_and(|theirs| theirs.iter().all(|h| doc.get_change_by_hash(h).is_some()));
+                .is_some_and(|theirs| theirs.iter().all(|h| has_change(doc, h)));
             SyncStatus {
                 connected: connection.is_some(),
                 server_has_ours,

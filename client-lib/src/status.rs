@@ -3,9 +3,10 @@
 //! many local changes the server is not known to hold — the changes that
 //! are not ancestors of the server's heads noted at the last sync.
 
+use qunjian_shared::history::has_change;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use automerge::{ChangeHash, ReadDoc};
+use automerge::ChangeHash;
 
 use crate::{ClientError, Replica, Township};
 
@@ -133,7 +134,7 @@ pub(crate) fn unsent(township: &Township, known: Option<&[ChangeHash]>) -> usize
         let known: Vec<ChangeHash> = known
             .unwrap_or_default()
             .iter()
-            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .filter(|h| has_change(doc, h))
             .copied()
             .collect();
         doc.get_changes_meta(&known).len()

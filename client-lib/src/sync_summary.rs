@@ -8,9 +8,10 @@
 //! heads noted at the last sync; received are the changes that are new
 //! since this replica's heads before the sync.
 
+use qunjian_shared::history::has_change;
 use std::time::{Duration, Instant};
 
-use automerge::{ChangeHash, ReadDoc};
+use automerge::ChangeHash;
 
 use crate::{ClientError, Replica, SyncStatus};
 
@@ -83,7 +84,7 @@ pub fn changes_since(doc: &automerge::Automerge, heads: &[String]) -> ChangesSin
     let heads: Vec<ChangeHash> = heads
         .iter()
         .filter_map(|h| h.parse::<ChangeHash>().ok())
-        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .filter(|h| has_change(doc, h))
         .collect();
     let me = doc.get_actor();
     let mut since = ChangesSince {
@@ -153,7 +154,7 @@ impl Replica {
         let received = township.read(|doc| {
             let before: Vec<ChangeHash> = before
                 .iter()
-                .filter(|h| doc.get_change_by_hash(h).is_some())
+                .filter(|h| has_change(doc, h))
                 .copied()
                 .collect();
             doc.get_changes_meta(&before).len()

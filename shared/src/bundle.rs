@@ -22,7 +22,6 @@
 //! and `parse` refuses any input that is not a whole, intact bundle with an
 //! error, never a panic.
 
-use automerge::ReadDoc;
 use sha2::{Digest, Sha256};
 
 /// The first line of every bundle.
@@ -285,7 +284,7 @@ pub fn export(
     let heads = crate::doc_json::heads_hex(&doc.get_heads());
     let known: Option<Vec<automerge::ChangeHash>> = since.map(|s| {
         s.iter()
-            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .filter(|h| crate::history::has_change(&doc, h))
             .copied()
             .collect()
     });
@@ -335,7 +334,7 @@ pub fn apply(doc: &mut automerge::Automerge, bundle: &Bundle) -> Result<usize, A
         let hash: automerge::ChangeHash = head
             .parse()
             .map_err(|_| BundleError::BadHeader("heads".into()))?;
-        if trial.get_change_by_hash(&hash).is_none() {
+        if !crate::history::has_change(&trial, &hash) {
             return Err(ApplyError::MissingDeps);
         }
     }

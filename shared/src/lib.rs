@@ -17,6 +17,7 @@ pub mod county;
 pub mod doc_json;
 pub mod edit;
 pub mod field_words;
+pub mod history;
 pub mod meta;
 pub mod migrate;
 pub mod rules;

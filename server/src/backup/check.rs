@@ -342,7 +342,7 @@ fn load(conn: &Connection, id: &DocumentId) -> Result<Automerge, String> {
     let missing = doc.get_missing_deps(&[]).len()
         + stored
             .iter()
-            .filter(|h| doc.get_change_by_hash(h).is_none())
+            .filter(|h| !qunjian_shared::history::has_change(&doc, h))
             .count();
     if missing > 0 || doc.get_heads().is_empty() {
         return Err(format!(

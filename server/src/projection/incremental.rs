@@ -15,6 +15,7 @@
 //!
 //! Pure: plain data and a document in, plain data out.
 
+use qunjian_shared::history::has_change;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::{Automerge, ChangeHash, ObjId, Prop, ReadDoc, legacy};
@@ -155,7 +156,7 @@ pub fn project(
 /// The (map, id) of every record the changes since `since` touch, or
 /// `None` when a full read is needed.
 fn touched_records(doc: &Automerge, since: &[ChangeHash]) -> Option<BTreeSet<(String, String)>> {
-    if !since.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
+    if !since.iter().all(|h| has_change(doc, h)) {
         return None;
     }
     let changes = doc.get_changes(since);

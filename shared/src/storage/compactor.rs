@@ -36,7 +36,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use automerge::{Automerge, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, VerificationMode};
+use automerge::{Automerge, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
 use crossbeam_channel::{Receiver, Sender, select};
 use futures::channel::oneshot;
 use rusqlite::Connection;
@@ -366,7 +366,7 @@ pub(crate) fn fold(doc: &str, stored: HashMap<StorageKey, Vec<u8>>) -> Folded {
     let _ = am.load_incremental(&joined);
     drop(joined);
     let arrived = |am: &Automerge, hash: &Option<ChangeHash>| {
-        hash.is_some_and(|h| am.get_change_by_hash(&h).is_some())
+        hash.is_some_and(|h| crate::history::has_change(am, &h))
     };
     for (text, hash, value) in &changes {
         if !arrived(&am, hash) && am.load_incremental(value).is_err() {

@@ -4,7 +4,7 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash};
 
 use super::SpawnArgs;
 // use super::driver::Driver;
@@ -613,7 +613,10 @@ impl DocumentActor {
                 .rsplit('/')
                 .next()
                 .and_then(|h| h.parse::<ChangeHash>().ok())
-                .is_some_and(|h| self.doc.get_change_by_hash(&h).is_some());
+                // The metadata comes from the change graph;
+                // `get_change_by_hash` would rebuild the change from every
+                // operation, once per row.
+                .is_some_and(|h| self.doc.get_change_meta_by_hash(&h).is_some());
             if arrived {
                 continue;
             }

@@ -51,8 +51,16 @@ impl OnDiskState {
         doc_id: &DocumentId,
         doc: &Automerge,
     ) {
+        // Most steps (every message, every finished write) bring no change:
+        // comparing heads is cheap, whereas Automerge 0.12 builds the
+        // changes `get_changes` returns from the document's operations.
+        let heads = doc.get_heads();
+        if self.last_saved_heads.as_ref() == Some(&heads) {
+            return;
+        }
         let new_changes = doc.get_changes(self.last_saved_heads.as_ref().unwrap_or(&Vec::new()));
         if new_changes.is_empty() {
+            self.last_saved_heads = Some(heads);
             return;
         }
         for change in new_changes {
@@ -60,7 +68,7 @@ impl OnDiskState {
             let put_id = out.put(key, change.raw_bytes().to_vec());
             self.running_puts.insert(put_id);
         }
-        self.last_saved_heads = Some(doc.get_heads());
+        self.last_saved_heads = Some(heads);
     }
 
     pub(super) fn is_flushed(&self) -> bool {
