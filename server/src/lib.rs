@@ -44,6 +44,7 @@ pub mod data_dir;
 pub mod db;
 pub mod doc_sync;
 pub mod export;
+pub mod heap;
 pub mod http;
 pub mod limits;
 pub mod lock;

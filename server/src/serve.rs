@@ -63,6 +63,7 @@ pub struct RunningServer {
     projector: JoinHandle<()>,
     peers: JoinHandle<()>,
     reloader: JoinHandle<()>,
+    heap_trim: JoinHandle<()>,
     audit_writer: JoinHandle<()>,
     backups: Option<JoinHandle<()>>,
     state: AppState,
@@ -191,6 +192,10 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         shutdown.subscribe(),
     ));
     let reloader = tokio::spawn(gate.run_reloader(shutdown.subscribe()));
+    let heap_trim = tokio::spawn(crate::heap::run(
+        crate::heap::TRIM_EVERY,
+        shutdown.subscribe(),
+    ));
     let backups = config.backups.clone().map(|schedule| {
         tokio::spawn(crate::backup::schedule::run(
             schedule,
@@ -250,6 +255,7 @@ pub async fn start(config: ServeConfig) -> anyhow::Result<RunningServer> {
         projector,
         peers,
         reloader,
+        heap_trim,
         audit_writer,
         backups,
         state,
@@ -287,6 +293,7 @@ impl RunningServer {
         let _ = self.projector.await;
         let _ = self.peers.await;
         let _ = self.reloader.await;
+        let _ = self.heap_trim.await;
         if let Some(backups) = self.backups {
             let _ = backups.await;
         }

@@ -16,6 +16,7 @@ const ORDER: &[&str] = &[
     "data_dir",
     "text",
     "logging",
+    "heap",
     "metrics",
     "db",
     "townships",
