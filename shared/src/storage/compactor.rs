@@ -202,28 +202,18 @@ impl Compactor {
         match outcome {
             Ok(Some(done)) => {
                 self.health.compacted(done.kept);
-                let level_info = took_ms >= 1000;
-                if level_info {
-                    tracing::info!(
-                        doc,
-                        rows = done.folded,
-                        kept = done.kept,
-                        before = done.bytes_before,
-                        after = done.rows.snapshot_bytes,
-                        took_ms,
-                        "compacted a document's rows into one snapshot"
-                    );
-                } else {
-                    tracing::debug!(
-                        doc,
-                        rows = done.folded,
-                        kept = done.kept,
-                        before = done.bytes_before,
-                        after = done.rows.snapshot_bytes,
-                        took_ms,
-                        "compacted a document's rows into one snapshot"
-                    );
-                }
+                // Info: a township compacts every few thousand changes, a
+                // few times a day for a county, and an operator may want to
+                // see them (and how long they take) next to sync.
+                tracing::info!(
+                    doc,
+                    rows = done.folded,
+                    kept = done.kept,
+                    before = done.bytes_before,
+                    after = done.rows.snapshot_bytes,
+                    took_ms,
+                    "compacted a document's rows into one snapshot"
+                );
                 self.docs.insert(doc.to_string(), done.rows);
             }
             Ok(None) => {
