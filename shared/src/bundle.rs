@@ -284,7 +284,7 @@ pub fn export(
     let heads = crate::doc_json::heads_hex(&doc.get_heads());
     let known: Option<Vec<automerge::ChangeHash>> = since.map(|s| {
         s.iter()
-            .filter(|h| crate::history::has_change(&doc, h))
+            .filter(|h| crate::history::has_change(doc, h))
             .copied()
             .collect()
     });
