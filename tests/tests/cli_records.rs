@@ -123,9 +123,30 @@ fn archive_and_restore(l: &Ledger, noun: &str, id: &str) {
     assert!(!l.ids(noun, false).contains(&id.to_string()), "{noun} {id}");
     assert!(l.ids(noun, true).contains(&id.to_string()), "{noun} {id}");
     assert_eq!(l.json(&[noun, "show", id, "--json"])["archived"], true);
+    // The table and the fields a person reads say it too.
+    let table = l.ok(&[noun, "list", "--all"]);
+    assert!(table.starts_with("编号\t"), "{noun} list: {table}");
+    let row = table.lines().find(|line| line.starts_with(id));
+    assert!(
+        row.is_some_and(|r| r.ends_with("\t(已归档)")),
+        "{noun} list --all: {table}"
+    );
+    let shown = l.ok(&[noun, "show", id]);
+    assert!(
+        shown.starts_with(&format!("编号: {id}\n")),
+        "{noun} show: {shown}"
+    );
+    assert!(shown.ends_with("\n已归档: 是"), "{noun} show: {shown}");
     let said = l.ok(&[noun, "restore", id]);
     assert!(said.contains("已恢复"), "{said}");
     assert!(l.ids(noun, false).contains(&id.to_string()), "{noun} {id}");
+    let row = l.ok(&[noun, "list"]);
+    assert!(
+        row.lines()
+            .any(|line| line.starts_with(id) && !line.contains("已归档")),
+        "{noun} list: {row}"
+    );
+    assert!(!l.ok(&[noun, "show", id]).contains("已归档"), "{noun} {id}");
 }
 
 #[test]

@@ -7,8 +7,7 @@ use qunjian_client::schema::{Activity, ActivityKind, OrgKind, Set, Unit};
 
 use crate::records::{
     IdArg, ListArgs, ShowArgs, archive, count, date, entered, enum_value, enum_values, fetch,
-    fields, force, list, listed, print_json, print_list_json, record_id, required, today,
-    unit_name,
+    force, list, listed, print_list, print_show, record_id, required, today, unit_name,
 };
 
 /// Activities.
@@ -138,49 +137,34 @@ pub fn run(township: &Township, command: ActivityCommand) -> anyhow::Result<Opti
                 force(f),
             ))?))
         }
-        ActivityCommand::List(ListArgs { json, all }) => {
-            let activities = listed::<Activity>(township, all);
-            if json {
-                return print_list_json(&activities).map(|()| None);
-            }
-            println!("编号\t日期\t类型\t标题\t主办组织\t参加人数\t其中女性");
-            for (id, a) in activities {
-                let archived = if a.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{}\t{}\t{}\t{}\t{}{archived}",
-                    a.date,
-                    a.kind.label(),
-                    a.title,
-                    orgs(&a),
-                    a.participants,
-                    a.women_participants,
-                );
-            }
-            Ok(None)
-        }
-        ActivityCommand::Show(ShowArgs { id, json }) => {
-            let (id, a) = fetch::<Activity>(township, &id)?;
-            if json {
-                return print_json(&id, &a).map(|()| None);
-            }
+        ActivityCommand::List(ListArgs { json, all }) => print_list(
+            &listed::<Activity>(township, all),
+            json,
+            &["日期", "类型", "标题", "主办组织", "参加人数", "其中女性"],
+            |a| {
+                vec![
+                    a.date.to_string(),
+                    a.kind.label().to_string(),
+                    a.title.clone(),
+                    orgs(a),
+                    a.participants.to_string(),
+                    a.women_participants.to_string(),
+                ]
+            },
+        ),
+        ActivityCommand::Show(args) => print_show::<Activity>(township, args, |a| {
             let units: Vec<String> = a.units.iter().map(|u| unit_name(township, u)).collect();
-            println!(
-                "{}",
-                fields(&[
-                    ("编号", id.clone()),
-                    ("标题", a.title.clone()),
-                    ("类型", a.kind.label().to_string()),
-                    ("日期", a.date.to_string()),
-                    ("主办组织", orgs(&a)),
-                    ("参加单位", units.join("、")),
-                    ("参加人数", a.participants.to_string()),
-                    ("其中女性", a.women_participants.to_string()),
-                    ("备注", a.notes.as_str().to_string()),
-                    ("已归档", if a.archived { "是" } else { "" }.to_string()),
-                ])
-            );
-            Ok(None)
-        }
+            vec![
+                ("标题", a.title.clone()),
+                ("类型", a.kind.label().to_string()),
+                ("日期", a.date.to_string()),
+                ("主办组织", orgs(a)),
+                ("参加单位", units.join("、")),
+                ("参加人数", a.participants.to_string()),
+                ("其中女性", a.women_participants.to_string()),
+                ("备注", a.notes.as_str().to_string()),
+            ]
+        }),
         ActivityCommand::Update {
             id,
             kind,

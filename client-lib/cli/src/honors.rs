@@ -6,8 +6,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Honor, HonorLevel, HonorTitle, Person, Unit};
 
 use crate::records::{
-    IdArg, ListArgs, ShowArgs, archive, entered, enum_value, fetch, fields, force, listed,
-    person_name, print_json, print_list_json, record_id, today, unit_name, year,
+    IdArg, ListArgs, ShowArgs, archive, entered, enum_value, fetch, force, listed, person_name,
+    print_list, print_show, record_id, today, unit_name, year,
 };
 
 /// Honors.
@@ -108,42 +108,27 @@ pub fn run(township: &Township, command: HonorCommand) -> anyhow::Result<Option<
                 force(f),
             ))?))
         }
-        HonorCommand::List(ListArgs { json, all }) => {
-            let honors = listed::<Honor>(township, all);
-            if json {
-                return print_list_json(&honors).map(|()| None);
-            }
-            println!("编号\t年度\t称号\t级别\t获得者");
-            for (id, h) in honors {
-                let archived = if h.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{}\t{}\t{}{archived}",
-                    h.year,
-                    h.title.label(),
-                    h.level.label(),
-                    recipient(township, &h),
-                );
-            }
-            Ok(None)
-        }
-        HonorCommand::Show(ShowArgs { id, json }) => {
-            let (id, h) = fetch::<Honor>(township, &id)?;
-            if json {
-                return print_json(&id, &h).map(|()| None);
-            }
-            println!(
-                "{}",
-                fields(&[
-                    ("编号", id.clone()),
-                    ("称号", h.title.label().to_string()),
-                    ("级别", h.level.label().to_string()),
-                    ("年度", h.year.to_string()),
-                    ("获得者", recipient(township, &h)),
-                    ("已归档", if h.archived { "是" } else { "" }.to_string()),
-                ])
-            );
-            Ok(None)
-        }
+        HonorCommand::List(ListArgs { json, all }) => print_list(
+            &listed::<Honor>(township, all),
+            json,
+            &["年度", "称号", "级别", "获得者"],
+            |h| {
+                vec![
+                    h.year.to_string(),
+                    h.title.label().to_string(),
+                    h.level.label().to_string(),
+                    recipient(township, h),
+                ]
+            },
+        ),
+        HonorCommand::Show(args) => print_show::<Honor>(township, args, |h| {
+            vec![
+                ("称号", h.title.label().to_string()),
+                ("级别", h.level.label().to_string()),
+                ("年度", h.year.to_string()),
+                ("获得者", recipient(township, h)),
+            ]
+        }),
         HonorCommand::Update {
             id,
             title,

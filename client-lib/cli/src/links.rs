@@ -9,8 +9,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{ExecLink, Unit};
 
 use crate::records::{
-    IdArg, ListArgs, ShowArgs, archive, date, entered, fetch, fields, force, listed, opt,
-    print_json, print_list_json, record_id, required, set_text, today, unit_name,
+    IdArg, ListArgs, ShowArgs, archive, date, entered, fetch, force, listed, opt, print_list,
+    print_show, record_id, required, set_text, today, unit_name,
 };
 
 /// Executives' links.
@@ -118,49 +118,31 @@ pub fn run(township: &Township, command: LinkCommand) -> anyhow::Result<Option<S
                 force(f),
             ))?))
         }
-        LinkCommand::List(ListArgs { json, all }) => {
-            let links = listed::<ExecLink>(township, all);
-            if json {
-                return print_list_json(&links).map(|()| None);
-            }
-            println!("编号\t执委\t挂钩单位\t挂钩日期\t结束日期");
-            for (id, l) in links {
-                let archived = if l.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{}\t{}\t{}{archived}",
-                    l.executive,
+        LinkCommand::List(ListArgs { json, all }) => print_list(
+            &listed::<ExecLink>(township, all),
+            json,
+            &["执委", "挂钩单位", "挂钩日期", "结束日期"],
+            |l| {
+                vec![
+                    l.executive.clone(),
                     unit_name(township, &l.unit),
-                    l.since,
-                    l.until.map(|d| d.to_string()).unwrap_or_default(),
-                );
-            }
-            Ok(None)
-        }
-        LinkCommand::Show(ShowArgs { id, json }) => {
-            let (id, l) = fetch::<ExecLink>(township, &id)?;
-            if json {
-                return print_json(&id, &l).map(|()| None);
-            }
-            println!(
-                "{}",
-                fields(&[
-                    ("编号", id.clone()),
-                    ("县妇联执委", l.executive.clone()),
-                    (
-                        "挂钩单位",
-                        format!("{} ({})", unit_name(township, &l.unit), l.unit)
-                    ),
-                    ("挂钩日期", l.since.to_string()),
-                    (
-                        "结束日期",
-                        l.until.map(|d| d.to_string()).unwrap_or_default()
-                    ),
-                    ("备注", opt(&l.notes)),
-                    ("已归档", if l.archived { "是" } else { "" }.to_string()),
-                ])
-            );
-            Ok(None)
-        }
+                    l.since.to_string(),
+                    opt(&l.until),
+                ]
+            },
+        ),
+        LinkCommand::Show(args) => print_show::<ExecLink>(township, args, |l| {
+            vec![
+                ("县妇联执委", l.executive.clone()),
+                (
+                    "挂钩单位",
+                    format!("{} ({})", unit_name(township, &l.unit), l.unit),
+                ),
+                ("挂钩日期", l.since.to_string()),
+                ("结束日期", opt(&l.until)),
+                ("备注", opt(&l.notes)),
+            ]
+        }),
         LinkCommand::Update {
             id,
             executive,

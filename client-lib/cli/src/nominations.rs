@@ -11,8 +11,8 @@ use qunjian_client::schema::{
 };
 
 use crate::records::{
-    IdArg, ShowArgs, archive, count, date, entered, enum_value, fetch, fields, force, listed,
-    person_name, print_json, print_list_json, record_id, today, unit_name, year,
+    IdArg, ShowArgs, archive, count, date, entered, enum_value, force, listed, person_name,
+    print_list, print_show, record_id, today, unit_name, year,
 };
 
 /// `qunjian nominate`: start a 推优.
@@ -266,35 +266,24 @@ pub fn run(township: &Township, command: NominationCommand) -> anyhow::Result<Op
                 .into_iter()
                 .filter(|(_, n)| only.is_none_or(|y| n.year == y))
                 .collect();
-            if json {
-                return print_list_json(&nominations).map(|()| None);
-            }
-            println!("编号\t被推荐人\t推荐组织\t单位\t年度\t进度\t方式");
-            for (id, n) in nominations {
-                let archived = if n.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{}\t{}\t{}\t{}\t{}{archived}",
-                    person_name(township, &n.person),
-                    n.organization.label(),
-                    unit_name(township, &n.unit),
-                    n.year,
-                    progress(&n),
-                    if n.direct {
-                        "直接推荐"
-                    } else {
-                        "逐级推荐"
-                    },
-                );
-            }
-            Ok(None)
+            print_list(
+                &nominations,
+                json,
+                &["被推荐人", "推荐组织", "单位", "年度", "进度", "方式"],
+                |n| {
+                    vec![
+                        person_name(township, &n.person),
+                        n.organization.label().to_string(),
+                        unit_name(township, &n.unit),
+                        n.year.to_string(),
+                        progress(n),
+                        way(n).to_string(),
+                    ]
+                },
+            )
         }
-        NominationCommand::Show(ShowArgs { id, json }) => {
-            let (id, n) = fetch::<Nomination>(township, &id)?;
-            if json {
-                return print_json(&id, &n).map(|()| None);
-            }
+        NominationCommand::Show(args) => print_show::<Nomination>(township, args, |n| {
             let mut rows = vec![
-                ("编号", id.clone()),
                 (
                     "被推荐人",
                     format!("{} ({})", person_name(township, &n.person), n.person),
@@ -305,16 +294,8 @@ pub fn run(township: &Township, command: NominationCommand) -> anyhow::Result<Op
                     format!("{} ({})", unit_name(township, &n.unit), n.unit),
                 ),
                 ("年度", n.year.to_string()),
-                (
-                    "方式",
-                    if n.direct {
-                        "直接推荐"
-                    } else {
-                        "逐级推荐"
-                    }
-                    .to_string(),
-                ),
-                ("进度", progress(&n)),
+                ("方式", way(n).to_string()),
+                ("进度", progress(n)),
             ];
             for s in StepName::ALL {
                 if s.skipped_when_direct() && n.direct {
@@ -327,16 +308,23 @@ pub fn run(township: &Township, command: NominationCommand) -> anyhow::Result<Op
                     .unwrap_or_else(|| "未记录".to_string());
                 rows.push((s.label(), recorded));
             }
-            rows.push(("已归档", if n.archived { "是" } else { "" }.to_string()));
-            println!("{}", fields(&rows));
-            Ok(None)
-        }
+            rows
+        }),
         NominationCommand::Archive(IdArg { id }) => {
             archive::<Nomination>(township, &id, true).map(Some)
         }
         NominationCommand::Restore(IdArg { id }) => {
             archive::<Nomination>(township, &id, false).map(Some)
         }
+    }
+}
+
+/// How the nomination went up, in Chinese.
+fn way(n: &Nomination) -> &'static str {
+    if n.direct {
+        "直接推荐"
+    } else {
+        "逐级推荐"
     }
 }
 

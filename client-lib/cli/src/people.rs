@@ -6,8 +6,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Gender, PartyStage, Person, Role, Set, Unit};
 
 use crate::records::{
-    IdArg, ListArgs, ShowArgs, archive, entered, enum_value, enum_values, fetch, fields, force,
-    listed, opt, print_json, print_list_json, record_id, required, set_opt, today, unit_name, year,
+    IdArg, ListArgs, ShowArgs, archive, entered, enum_value, enum_values, fetch, force, listed,
+    opt, print_list, print_show, record_id, required, set_opt, today, unit_name, year,
 };
 
 /// People.
@@ -117,58 +117,42 @@ pub fn run(township: &Township, command: PersonCommand) -> anyhow::Result<Option
                 force(f),
             ))?))
         }
-        PersonCommand::List(ListArgs { json, all }) => {
-            let people = listed::<Person>(township, all);
-            if json {
-                return print_list_json(&people).map(|()| None);
-            }
-            println!("编号\t姓名\t性别\t出生年份\t政治面貌\t职务\t所属单位");
-            for (id, p) in people {
-                let gender = p.gender.map(|g| g.label()).unwrap_or("");
-                let unit = p
-                    .unit
-                    .as_deref()
-                    .map(|u| unit_name(township, u))
-                    .unwrap_or_default();
-                let archived = if p.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{gender}\t{}\t{}\t{}\t{unit}{archived}",
-                    p.name,
+        PersonCommand::List(ListArgs { json, all }) => print_list(
+            &listed::<Person>(township, all),
+            json,
+            &["姓名", "性别", "出生年份", "政治面貌", "职务", "所属单位"],
+            |p| {
+                vec![
+                    p.name.clone(),
+                    p.gender.map(|g| g.label()).unwrap_or("").to_string(),
                     opt(&p.birth_year),
-                    p.party_stage.label(),
-                    roles(&p),
-                );
-            }
-            Ok(None)
-        }
-        PersonCommand::Show(ShowArgs { id, json }) => {
-            let (id, p) = fetch::<Person>(township, &id)?;
-            if json {
-                return print_json(&id, &p).map(|()| None);
-            }
+                    p.party_stage.label().to_string(),
+                    roles(p),
+                    p.unit
+                        .as_deref()
+                        .map(|u| unit_name(township, u))
+                        .unwrap_or_default(),
+                ]
+            },
+        ),
+        PersonCommand::Show(args) => print_show::<Person>(township, args, |p| {
             let unit = p
                 .unit
                 .as_deref()
                 .map(|u| format!("{} ({u})", unit_name(township, u)))
                 .unwrap_or_default();
-            println!(
-                "{}",
-                fields(&[
-                    ("编号", id.clone()),
-                    ("姓名", p.name.clone()),
-                    (
-                        "性别",
-                        p.gender.map(|g| g.label()).unwrap_or("").to_string()
-                    ),
-                    ("出生年份", opt(&p.birth_year)),
-                    ("所属单位", unit),
-                    ("政治面貌", p.party_stage.label().to_string()),
-                    ("职务", roles(&p)),
-                    ("已归档", if p.archived { "是" } else { "" }.to_string()),
-                ])
-            );
-            Ok(None)
-        }
+            vec![
+                ("姓名", p.name.clone()),
+                (
+                    "性别",
+                    p.gender.map(|g| g.label()).unwrap_or("").to_string(),
+                ),
+                ("出生年份", opt(&p.birth_year)),
+                ("所属单位", unit),
+                ("政治面貌", p.party_stage.label().to_string()),
+                ("职务", roles(p)),
+            ]
+        }),
         PersonCommand::Update {
             id,
             name,

@@ -194,19 +194,61 @@ pub fn entered<T>(result: Result<T, ClientError>) -> anyhow::Result<T> {
 }
 
 /// Print records as JSON: `[[id, record], ...]`.
-pub fn print_list_json<R: Record>(records: &[(String, R)]) -> anyhow::Result<()> {
+fn print_list_json<R: Record>(records: &[(String, R)]) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(records)?);
     Ok(())
 }
 
 /// Print one record as JSON, its id included as `id`.
-pub fn print_json<R: Record>(id: &str, record: &R) -> anyhow::Result<()> {
+fn print_json<R: Record>(id: &str, record: &R) -> anyhow::Result<()> {
     let mut value = serde_json::to_value(record)?;
     if let Some(map) = value.as_object_mut() {
         map.insert("id".into(), id.into());
     }
     println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(())
+}
+
+/// `list`: the records as JSON, or a header and one tab-separated line
+/// each: the id, then `cells`, then `(已归档)` when the record is archived.
+/// Every record kind prints the same way, so a spreadsheet or a script
+/// reads any of them alike.
+pub fn print_list<R: Record>(
+    records: &[(String, R)],
+    json: bool,
+    header: &[&str],
+    cells: impl Fn(&R) -> Vec<String>,
+) -> anyhow::Result<Option<String>> {
+    if json {
+        print_list_json(records)?;
+        return Ok(None);
+    }
+    println!("编号\t{}", header.join("\t"));
+    for (id, r) in records {
+        let archived = if r.archived() { "\t(已归档)" } else { "" };
+        println!("{id}\t{}{archived}", cells(r).join("\t"));
+    }
+    Ok(None)
+}
+
+/// `show`: one record as JSON (its id included), or `key: value` lines:
+/// 编号, then `rows`, then 已归档 when it is archived.
+pub fn print_show<R: Record>(
+    township: &Township,
+    ShowArgs { id, json }: ShowArgs,
+    rows: impl FnOnce(&R) -> Vec<(&'static str, String)>,
+) -> anyhow::Result<Option<String>> {
+    let (id, record) = fetch::<R>(township, &id)?;
+    if json {
+        print_json(&id, &record)?;
+        return Ok(None);
+    }
+    let mut all = vec![("编号", id)];
+    all.extend(rows(&record));
+    let archived = if record.archived() { "是" } else { "" };
+    all.push(("已归档", archived.to_string()));
+    println!("{}", fields(&all));
+    Ok(None)
 }
 
 /// The records to list: not archived, or all with `--all`.
@@ -260,7 +302,7 @@ pub fn person_name(township: &Township, id: &str) -> String {
 }
 
 /// `key: value` lines for `show`, skipping values not recorded.
-pub fn fields(rows: &[(&str, String)]) -> String {
+fn fields(rows: &[(&str, String)]) -> String {
     rows.iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}: {v}"))

@@ -6,9 +6,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Formed, PartyOrgForm, PartyRating, Unit, UnitKind, WomenOrgForm};
 
 use crate::records::{
-    IdArg, ListArgs, ShowArgs, archive, count, date, entered, enum_value, fetch, fields, force,
-    listed, opt, print_json, print_list_json, record_id, required, set_opt, set_text, today,
-    yes_no,
+    IdArg, ListArgs, ShowArgs, archive, count, date, entered, enum_value, fetch, force, listed,
+    opt, print_list, print_show, record_id, required, set_opt, set_text, today, yes_no,
 };
 
 /// Units.
@@ -259,36 +258,33 @@ pub fn run(township: &Township, command: UnitCommand) -> anyhow::Result<Option<S
                 force(f),
             ))?))
         }
-        UnitCommand::List(ListArgs { json, all }) => {
-            let units = listed::<Unit>(township, all);
-            if json {
-                return print_list_json(&units).map(|()| None);
-            }
-            println!("编号\t名称\t类型\t职工\t党组织\t工会\t团组织\t妇女组织\t妇女之家");
-            for (id, u) in units {
-                let archived = if u.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}{archived}",
-                    u.name,
-                    u.kind.label(),
+        UnitCommand::List(ListArgs { json, all }) => print_list(
+            &listed::<Unit>(township, all),
+            json,
+            &[
+                "名称",
+                "类型",
+                "职工",
+                "党组织",
+                "工会",
+                "团组织",
+                "妇女组织",
+                "妇女之家",
+            ],
+            |u| {
+                vec![
+                    u.name.clone(),
+                    u.kind.label().to_string(),
                     opt(&u.employees),
-                    state(u.party_org.is_formed()),
-                    state(u.union.is_formed()),
-                    state(u.league.is_formed()),
-                    state(u.women_org.is_formed()),
-                    state(u.womens_home.is_formed()),
-                );
-            }
-            Ok(None)
-        }
-        UnitCommand::Show(ShowArgs { id, json }) => {
-            let (id, u) = fetch::<Unit>(township, &id)?;
-            if json {
-                return print_json(&id, &u).map(|()| None);
-            }
-            println!("{}", show(township, &id, &u));
-            Ok(None)
-        }
+                    state(u.party_org.is_formed()).to_string(),
+                    state(u.union.is_formed()).to_string(),
+                    state(u.league.is_formed()).to_string(),
+                    state(u.women_org.is_formed()).to_string(),
+                    state(u.womens_home.is_formed()).to_string(),
+                ]
+            },
+        ),
+        UnitCommand::Show(args) => print_show::<Unit>(township, args, |u| show(township, u)),
         UnitCommand::Update {
             id,
             name,
@@ -313,8 +309,9 @@ pub fn run(township: &Township, command: UnitCommand) -> anyhow::Result<Option<S
     }
 }
 
-/// A unit for reading, field by field in Chinese.
-fn show(township: &Township, id: &str, u: &Unit) -> String {
+/// A unit for reading, field by field in Chinese (`show` adds 编号 and
+/// 已归档).
+fn show(township: &Township, u: &Unit) -> Vec<(&'static str, String)> {
     let label = |v: Option<&'static str>| v.unwrap_or("").to_string();
     let yes = |v: Option<bool>| match v {
         Some(true) => "是".to_string(),
@@ -326,8 +323,7 @@ fn show(township: &Township, id: &str, u: &Unit) -> String {
         .as_deref()
         .map(|p| format!("{} ({p})", crate::records::unit_name(township, p)))
         .unwrap_or_default();
-    fields(&[
-        ("编号", id.to_string()),
+    vec![
         ("名称", u.name.clone()),
         ("类型", u.kind.label().to_string()),
         ("所属园区", parent),
@@ -356,6 +352,5 @@ fn show(township: &Township, id: &str, u: &Unit) -> String {
         ("主任进村两委", yes(u.women_org.chair_on_committees)),
         ("妇女之家", state(u.womens_home.is_formed()).to_string()),
         ("妇女之家建成日期", opt(&u.womens_home.established)),
-        ("已归档", if u.archived { "是" } else { "" }.to_string()),
-    ])
+    ]
 }

@@ -5,8 +5,8 @@ use qunjian_client::Township;
 use qunjian_client::schema::{Unit, Visit};
 
 use crate::records::{
-    IdArg, ListArgs, ShowArgs, archive, date, entered, fetch, fields, force, listed, opt,
-    print_json, print_list_json, record_id, required, set_text, today, unit_name,
+    IdArg, ListArgs, ShowArgs, archive, date, entered, fetch, force, listed, opt, print_list,
+    print_show, record_id, required, set_text, today, unit_name,
 };
 
 /// Visits.
@@ -101,46 +101,31 @@ pub fn run(township: &Township, command: VisitCommand) -> anyhow::Result<Option<
                 force(f),
             ))?))
         }
-        VisitCommand::List(ListArgs { json, all }) => {
-            let visits = listed::<Visit>(township, all);
-            if json {
-                return print_list_json(&visits).map(|()| None);
-            }
-            println!("编号\t日期\t走访人\t单位\t目的");
-            for (id, v) in visits {
-                let archived = if v.archived { "\t(已归档)" } else { "" };
-                println!(
-                    "{id}\t{}\t{}\t{}\t{}{archived}",
-                    v.date,
-                    v.cadre,
+        VisitCommand::List(ListArgs { json, all }) => print_list(
+            &listed::<Visit>(township, all),
+            json,
+            &["日期", "走访人", "单位", "目的"],
+            |v| {
+                vec![
+                    v.date.to_string(),
+                    v.cadre.clone(),
                     unit_name(township, &v.unit),
                     opt(&v.purpose),
-                );
-            }
-            Ok(None)
-        }
-        VisitCommand::Show(ShowArgs { id, json }) => {
-            let (id, v) = fetch::<Visit>(township, &id)?;
-            if json {
-                return print_json(&id, &v).map(|()| None);
-            }
-            println!(
-                "{}",
-                fields(&[
-                    ("编号", id.clone()),
-                    ("走访人", v.cadre.clone()),
-                    (
-                        "单位",
-                        format!("{} ({})", unit_name(township, &v.unit), v.unit)
-                    ),
-                    ("日期", v.date.to_string()),
-                    ("目的", opt(&v.purpose)),
-                    ("记录", opt(&v.notes)),
-                    ("已归档", if v.archived { "是" } else { "" }.to_string()),
-                ])
-            );
-            Ok(None)
-        }
+                ]
+            },
+        ),
+        VisitCommand::Show(args) => print_show::<Visit>(township, args, |v| {
+            vec![
+                ("走访人", v.cadre.clone()),
+                (
+                    "单位",
+                    format!("{} ({})", unit_name(township, &v.unit), v.unit),
+                ),
+                ("日期", v.date.to_string()),
+                ("目的", opt(&v.purpose)),
+                ("记录", opt(&v.notes)),
+            ]
+        }),
         VisitCommand::Update {
             id,
             cadre,

@@ -90,7 +90,14 @@ pub struct DeviceLoop {
 }
 
 impl DeviceLoop {
-    pub async fn run(self, end: Instant, lat: Arc<Latencies>) -> anyhow::Result<()> {
+    /// Sessions until `end`; edits in them until `edits_end`, after which a
+    /// session only syncs and stays a while, as a device that reads.
+    pub async fn run(
+        self,
+        edits_end: Instant,
+        end: Instant,
+        lat: Arc<Latencies>,
+    ) -> anyhow::Result<()> {
         let mut rng = Rng(0xde71_ce00 ^ self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let devices = self.dir.join("devices");
         std::fs::create_dir_all(&devices)?;
@@ -110,7 +117,7 @@ impl DeviceLoop {
             }
             session += 1;
             let path = devices.join(format!("{}-{install}.db", self.name));
-            if let Err(e) = self.session(&path, end, &mut rng, &lat).await {
+            if let Err(e) = self.session(&path, edits_end, end, &mut rng, &lat).await {
                 lat.error(&format!("device {} session {session}", self.name), &e);
             }
             // Offline for a while.
@@ -123,6 +130,7 @@ impl DeviceLoop {
     async fn session(
         &self,
         path: &Path,
+        edits_end: Instant,
         end: Instant,
         rng: &mut Rng,
         lat: &Latencies,
@@ -136,6 +144,13 @@ impl DeviceLoop {
             if Instant::now() >= end {
                 break;
             }
+            // A person's pace between two edits (or two looks, once the
+            // edits have stopped).
+            let pace = Duration::from_millis(300 + rng.below(1200) as u64);
+            if Instant::now() >= edits_end {
+                tokio::time::sleep_until((Instant::now() + pace).min(end)).await;
+                continue;
+            }
             let id = &self.units[rng.below(self.units.len())];
             let employees = rng.below(5000) as u32;
             let started = Instant::now();
@@ -148,8 +163,6 @@ impl DeviceLoop {
                 break;
             }
             Latencies::push(&lat.edits, started.elapsed());
-            // A person's pace between two edits.
-            let pace = Duration::from_millis(300 + rng.below(1200) as u64);
             tokio::time::sleep_until((Instant::now() + pace).min(end)).await;
         }
         tokio::time::timeout(CLOSE_TIMEOUT, replica.close())

@@ -65,6 +65,11 @@ pub struct Params {
     /// Units each township starts with (so reports have rows to count).
     pub units: usize,
     pub backup_every: Duration,
+    /// Minutes after which devices stop editing but go on connecting,
+    /// syncing and reinstalling: the rest of the run is the same traffic
+    /// without new changes, so the heap should stop growing (a leak
+    /// would not). `None`: edits all the way.
+    pub edit_minutes: Option<u64>,
 }
 
 fn parse() -> anyhow::Result<Option<Params>> {
@@ -74,6 +79,7 @@ fn parse() -> anyhow::Result<Option<Params>> {
         devices: 3,
         units: 60,
         backup_every: Duration::from_secs(180),
+        edit_minutes: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -91,10 +97,12 @@ fn parse() -> anyhow::Result<Option<Params>> {
             "--devices" => p.devices = value(i)? as usize,
             "--units" => p.units = value(i)? as usize,
             "--backup-every-minutes" => p.backup_every = Duration::from_secs(value(i)? * 60),
+            "--edit-minutes" => p.edit_minutes = Some(value(i)?),
             "-h" | "--help" => {
                 println!(
                     "usage: bench-soak [--minutes N (2)] [--townships T (2)] [--devices D per township (3)]\n\
-                     \x20                 [--units U per township (60)] [--backup-every-minutes M (3)]"
+                     \x20                 [--units U per township (60)] [--backup-every-minutes M (3)]\n\
+                     \x20                 [--edit-minutes E (all): devices stop editing after E minutes, sessions go on]"
                 );
                 return Ok(None);
             }
@@ -139,12 +147,14 @@ async fn main() -> anyhow::Result<()> {
     let http = format!("http://127.0.0.1:{}", server.port);
     let ws = server.ws_url();
     println!(
-        "bench-soak: server pid {} on {http}, {} townships x {} devices, {} units each, {} min, backup every {} s",
+        "bench-soak: server pid {} on {http}, {} townships x {} devices, {} units each, {} min (edits for {}), backup every {} s",
         server.pid,
         p.townships,
         p.devices,
         p.units,
         p.minutes,
+        p.edit_minutes
+            .map_or("all of them".to_string(), |m| format!("{m} min")),
         p.backup_every.as_secs()
     );
 
@@ -157,7 +167,11 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let lat = Arc::new(Latencies::default());
-    let end = Instant::now() + Duration::from_secs(p.minutes * 60);
+    let start = Instant::now();
+    let end = start + Duration::from_secs(p.minutes * 60);
+    let edits_end = p
+        .edit_minutes
+        .map_or(end, |m| (start + Duration::from_secs(m * 60)).min(end));
     let mut tasks = tokio::task::JoinSet::new();
     for (t, township) in townships.iter().enumerate() {
         for d in 0..p.devices {
@@ -170,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
                 seed: (t * 1000 + d + 1) as u64,
                 name: format!("t{t}d{d}"),
             };
-            tasks.spawn(dev.run(end, lat.clone()));
+            tasks.spawn(dev.run(edits_end, end, lat.clone()));
         }
     }
     let codes: Vec<String> = townships.iter().map(|t| t.code.clone()).collect();
@@ -199,7 +213,6 @@ async fn main() -> anyhow::Result<()> {
     // One row a minute until the end, then the table again in Markdown.
     let mut rows: Vec<Minute> = Vec::new();
     println!("{}", sample::HEADER);
-    let start = Instant::now();
     for m in 1..=p.minutes {
         tokio::time::sleep_until(start + Duration::from_secs(m * 60)).await;
         let heap = sample::heap_mb(&http, &admin).await;
