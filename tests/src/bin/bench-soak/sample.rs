@@ -151,6 +151,16 @@ impl Minute {
     }
 }
 
+/// "p50 / p99" of a minute's (count, p50, p99), or "-" for a minute with
+/// none (a quiet phase has no edits).
+fn quantiles((n, p50, p99): (usize, f64, f64)) -> String {
+    if n == 0 {
+        "-".into()
+    } else {
+        format!("{p50:.1} / {p99:.1}")
+    }
+}
+
 /// The rows as a Markdown table, for docs/BENCHMARKS.md.
 pub fn markdown(rows: &[Minute]) {
     println!(
@@ -159,21 +169,18 @@ pub fn markdown(rows: &[Minute]) {
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {:.1} | {:.1} | {} | {} | {} | {:.0} / {:.0} | {} | {:.0} / {:.0} | {} | {:.0} / {:.0} | {} |",
+            "| {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.minute,
             r.rss_mb,
             r.heap_mb,
             r.fds,
             r.sessions,
             r.edits.0,
-            r.edits.1,
-            r.edits.2,
+            quantiles(r.edits),
             r.reports.0,
-            r.reports.1,
-            r.reports.2,
+            quantiles(r.reports),
             r.exports.0,
-            r.exports.1,
-            r.exports.2,
+            quantiles(r.exports),
             r.backups_text()
         );
     }
