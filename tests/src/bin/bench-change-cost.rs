@@ -17,12 +17,17 @@
 //! Run: `cargo run --release -p qunjian-tests --bin bench-change-cost --
 //! [--changes 1000,10000,50000,100000] [--edits 100]`
 
+#[path = "bench-document/rng.rs"]
+mod rng;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, Automerge, ChangeHash, ObjType, ROOT};
+
+use crate::rng::Rng;
 
 /// A township's units: 2,000 maps of a few fields, as bench-history makes.
 const UNITS: usize = 2000;
@@ -70,18 +75,6 @@ fn parse() -> anyhow::Result<Option<Params>> {
         bail!("--changes and --edits must be at least 1");
     }
     Ok(Some(p))
-}
-
-/// A small deterministic generator, so every run edits the same fields.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
 }
 
 /// A document of `changes` changes from 12 devices: one change makes the
